@@ -1,0 +1,100 @@
+// Environment → typed, validated configuration, in one place. An invalid value stops start-up
+// with one line naming the variable (ConfigError), before anything is opened.
+import path from "node:path";
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`invalid ${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.string().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(min).max(max));
+const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
+/** Every variable jobgraph reads, with its default. Keep in step with API.md and README.md. */
+const variables = {
+  PORT: int(0, 65535).default(4000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgresql://")
+    .optional(),
+  JOBGRAPH_DATA_DIR: z.string().min(1).default("./data"),
+  JOBGRAPH_JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  JOBGRAPH_CONCURRENCY: int(1, 1000).default(10),
+  JOBGRAPH_DEMO: flag.optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** how long a RUNNING execution's lease lasts without a heart-beat */
+  JOBGRAPH_LEASE_SECONDS: int(2, 3600).default(30),
+  /** graceful shutdown: how long running executions may finish before they are cancelled */
+  JOBGRAPH_SHUTDOWN_GRACE_SECONDS: int(0, 3600).default(10),
+  /** SIGTERM → SIGKILL delay for a command that ignores cancel/timeout */
+  JOBGRAPH_KILL_GRACE_SECONDS: int(0, 600).default(5),
+  /** safety-net poll for work and due fires (NOTIFY and in-process wake-ups do the fast path) */
+  JOBGRAPH_POLL_MS: int(50, 600_000).default(2000),
+  /** missed fires older than this are not caught up */
+  JOBGRAPH_CATCH_UP_WINDOW_SECONDS: int(0, 31 * 24 * 3600).default(24 * 3600),
+  /** at most this many catch-up runs per task for RUN_ALL */
+  JOBGRAPH_CATCH_UP_MAX: int(1, 10_000).default(100),
+  /** retention: executions finished longer ago than this are pruned (0 = keep) */
+  JOBGRAPH_RETENTION_DAYS: int(0, 36500).default(30),
+  /** retention: keep at most this many finished executions per task (0 = no limit) */
+  JOBGRAPH_RETENTION_PER_TASK: int(0, 100_000_000).default(10_000),
+  /** log lines kept per execution (head and tail) */
+  JOBGRAPH_MAX_LOG_LINES: int(10, 1_000_000).default(2000),
+} as const;
+
+type Vars = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  jwtSecret?: string;
+  concurrency: number;
+  demo: boolean;
+  logLevel: string;
+  leaseMs: number;
+  shutdownGraceMs: number;
+  killGraceMs: number;
+  pollMs: number;
+  catchUpWindowMs: number;
+  catchUpMax: number;
+  retentionDays: number;
+  retentionPerTask: number;
+  maxLogLines: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const v = {} as Record<string, unknown>;
+  for (const [name, schema] of Object.entries(variables)) {
+    const raw = env[name] === "" ? undefined : env[name];
+    const parsed = (schema as z.ZodType).safeParse(raw);
+    if (!parsed.success) throw new ConfigError(name, parsed.error.issues[0]?.message ?? "invalid value");
+    v[name] = parsed.data;
+  }
+  const vars = v as Vars;
+  return {
+    port: vars.PORT,
+    host: vars.HOST,
+    databaseUrl: vars.DATABASE_URL,
+    dataDir: path.resolve(vars.JOBGRAPH_DATA_DIR),
+    jwtSecret: vars.JOBGRAPH_JWT_SECRET,
+    concurrency: vars.JOBGRAPH_CONCURRENCY,
+    demo: vars.JOBGRAPH_DEMO ?? !vars.DATABASE_URL,
+    logLevel: vars.LOG_LEVEL,
+    leaseMs: vars.JOBGRAPH_LEASE_SECONDS * 1000,
+    shutdownGraceMs: vars.JOBGRAPH_SHUTDOWN_GRACE_SECONDS * 1000,
+    killGraceMs: vars.JOBGRAPH_KILL_GRACE_SECONDS * 1000,
+    pollMs: vars.JOBGRAPH_POLL_MS,
+    catchUpWindowMs: vars.JOBGRAPH_CATCH_UP_WINDOW_SECONDS * 1000,
+    catchUpMax: vars.JOBGRAPH_CATCH_UP_MAX,
+    retentionDays: vars.JOBGRAPH_RETENTION_DAYS,
+    retentionPerTask: vars.JOBGRAPH_RETENTION_PER_TASK,
+    maxLogLines: vars.JOBGRAPH_MAX_LOG_LINES,
+  };
+}

@@ -1,0 +1,328 @@
+// COMMAND executor: runs a program as the leader of its own process group, streams its output line
+// by line, understands the `::jobgraph {json}` stdout protocol and makes sure that nothing it
+// started outlives the run (the whole group is killed once the main process is gone).
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import type { Readable } from "node:stream";
+import { z } from "zod";
+import { ExecutionFailure, type ExecutionContext, type Executor, type ProgressUpdate } from "./types.ts";
+
+export const commandConfigSchema = z.object({
+  command: z.string().min(1),
+  args: z.array(z.string()).optional(),
+  cwd: z.string().min(1).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  shell: z.boolean().optional(),
+});
+export type CommandConfig = z.infer<typeof commandConfigSchema>;
+
+export interface CommandExecutorOptions {
+  /** after SIGTERM on abort, how long the group gets before SIGKILL */
+  killGraceMs: number;
+  /** output lines (stdout + stderr) forwarded to ctx.log per run; the rest is counted, not kept */
+  maxCaptureLines?: number;
+  /** a logged line longer than this is cut (protocol lines may be longer, up to maxBufferedLine) */
+  maxLineLength?: number;
+  /** after the main process exits, how long to wait for the pipes to reach EOF */
+  drainTimeoutMs?: number;
+}
+
+export const PROTOCOL_PREFIX = "::jobgraph ";
+const STDERR_TAIL_LINES = 20;
+const STDERR_TAIL_CHARS = 4000;
+// memory guard for one line being buffered; a `result` line may legitimately be large
+const MAX_BUFFERED_LINE = 1024 * 1024;
+
+export function createCommandExecutor(opts: CommandExecutorOptions): Executor {
+  const maxCaptureLines = opts.maxCaptureLines ?? 10_000;
+  const maxLineLength = opts.maxLineLength ?? 8 * 1024;
+  const drainTimeoutMs = opts.drainTimeoutMs ?? 2000;
+
+  return async function runCommand(ctx: ExecutionContext) {
+    const parsed = commandConfigSchema.safeParse(ctx.config);
+    if (!parsed.success) {
+      throw new ExecutionFailure(`invalid COMMAND config: ${formatIssues(parsed.error)}`);
+    }
+    const config = parsed.data;
+    if (ctx.signal.aborted) throw new ExecutionFailure(`aborted: ${describeReason(ctx.signal.reason)}`);
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...config.env,
+      JOBGRAPH_PARAMS: JSON.stringify(ctx.params ?? {}),
+      JOBGRAPH_EXECUTION_ID: String(ctx.executionId),
+    };
+
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      let result: unknown = undefined;
+      let capturedLines = 0;
+      let droppedLines = 0;
+      const stderrTail: string[] = [];
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+      let abortedBeforeExit = false;
+      let graceTimer: NodeJS.Timeout | undefined;
+      let drainTimer: NodeJS.Timeout | undefined;
+      let openStreams = 2;
+
+      // ctx callbacks belong to the runner; a throw there must not become an uncaught exception
+      // inside a stream handler.
+      const safeLog = (stream: "stdout" | "stderr" | "system", text: string) => {
+        try {
+          ctx.log(stream, text);
+        } catch (err) {
+          ctx.logger.warn({ err }, "ctx.log threw");
+        }
+      };
+      const safeProgress = (update: ProgressUpdate) => {
+        try {
+          ctx.progress(update);
+        } catch (err) {
+          ctx.logger.warn({ err }, "ctx.progress threw");
+        }
+      };
+
+      const outputLine = (stream: "stdout" | "stderr", line: string) => {
+        if (capturedLines >= maxCaptureLines) {
+          droppedLines++;
+          return;
+        }
+        capturedLines++;
+        safeLog(stream, line.length > maxLineLength ? `${line.slice(0, maxLineLength)}…[truncated]` : line);
+        if (capturedLines === maxCaptureLines) {
+          safeLog("system", `output capture limit of ${maxCaptureLines} lines reached; further lines are dropped`);
+        }
+      };
+
+      const onStdoutLine = (line: string) => {
+        if (line.startsWith(PROTOCOL_PREFIX)) {
+          const message = parseProtocol(line.slice(PROTOCOL_PREFIX.length));
+          if (message) {
+            if (message.progress) safeProgress(message.progress);
+            if (message.hasResult) result = message.result;
+            return;
+          }
+        }
+        outputLine("stdout", line);
+      };
+      const onStderrLine = (line: string) => {
+        stderrTail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+        if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+        outputLine("stderr", line);
+      };
+
+      let child: ChildProcess;
+      try {
+        child = spawn(config.command, config.args ?? [], {
+          cwd: config.cwd,
+          env,
+          shell: config.shell ?? false,
+          detached: true, // own process group, so the whole tree can be signalled at once
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+      } catch (err) {
+        // synchronous spawn errors: invalid arguments (e.g. NUL bytes), EACCES on some platforms
+        reject(new ExecutionFailure(`cannot start "${config.command}": ${errorMessage(err)}`));
+        return;
+      }
+      const pid = child.pid;
+
+      const killGroup = (signal: NodeJS.Signals) => {
+        if (pid === undefined) return;
+        try {
+          process.kill(-pid, signal);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ESRCH") {
+            ctx.logger.warn({ err, pid, signal }, "failed to signal process group");
+          }
+        }
+      };
+
+      const onAbort = () => {
+        if (exit || settled) return;
+        abortedBeforeExit = true;
+        safeLog("system", `aborting (${describeReason(ctx.signal.reason)}): SIGTERM to process group ${pid}`);
+        killGroup("SIGTERM");
+        graceTimer = setTimeout(() => {
+          if (exit) return;
+          safeLog("system", `still running after ${opts.killGraceMs} ms: SIGKILL to process group ${pid}`);
+          killGroup("SIGKILL");
+        }, opts.killGraceMs);
+      };
+
+      const cleanup = () => {
+        ctx.signal.removeEventListener("abort", onAbort);
+        clearTimeout(graceTimer);
+        clearTimeout(drainTimer);
+      };
+
+      const finish = () => {
+        if (settled || !exit) return;
+        settled = true;
+        cleanup();
+        if (droppedLines > 0) safeLog("system", `${droppedLines} output lines were not captured`);
+        if (abortedBeforeExit) {
+          reject(new ExecutionFailure(`aborted: ${describeReason(ctx.signal.reason)}`, result));
+          return;
+        }
+        const tail = stderrTail.join("\n").slice(-STDERR_TAIL_CHARS);
+        if (exit.code === 0) {
+          resolve(result === undefined ? {} : { result });
+        } else if (exit.code !== null) {
+          reject(new ExecutionFailure(`exit code ${exit.code}${tail ? `: ${tail}` : ""}`, result));
+        } else {
+          reject(new ExecutionFailure(`killed by signal ${exit.signal}${tail ? `: ${tail}` : ""}`, result));
+        }
+      };
+
+      const streamDone = () => {
+        openStreams--;
+        if (openStreams === 0) finish();
+      };
+      attachLineReader(child.stdout!, onStdoutLine, streamDone);
+      attachLineReader(child.stderr!, onStderrLine, streamDone);
+
+      child.on("error", (err: NodeJS.ErrnoException) => {
+        if (settled || exit) return;
+        // 'error' without a pid means the program never started
+        if (pid === undefined) {
+          settled = true;
+          cleanup();
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          reject(new ExecutionFailure(describeSpawnError(config, err)));
+        } else {
+          ctx.logger.warn({ err, pid }, "child process error");
+        }
+      });
+
+      child.once("exit", (code, signal) => {
+        exit = { code, signal };
+        if (settled) return;
+        clearTimeout(graceTimer);
+        // grandchildren (background jobs, daemons that did not setsid) die with the run
+        killGroup("SIGKILL");
+        if (openStreams === 0) {
+          finish();
+          return;
+        }
+        // a process that escaped the group may still hold the pipes: stop waiting for EOF
+        drainTimer = setTimeout(() => {
+          if (settled) return;
+          safeLog("system", "output pipes still open after the process exited; closing them");
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }, drainTimeoutMs);
+      });
+
+      if (pid !== undefined) {
+        ctx.signal.addEventListener("abort", onAbort, { once: true });
+        if (ctx.signal.aborted) onAbort();
+      }
+    });
+  };
+}
+
+/** Splits a stream into lines (LF or CRLF), flushing a last line without a newline at the end.
+ *  `onDone` is called exactly once, when the stream ends, errors or is destroyed. */
+function attachLineReader(stream: Readable, onLine: (line: string) => void, onDone: () => void) {
+  let buffer = "";
+  let skipping = false; // inside an over-long line whose head was already emitted
+  let done = false;
+  const emit = (line: string) => onLine(line.endsWith("\r") ? line.slice(0, -1) : line);
+
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf("\n", start);
+      if (nl === -1) break;
+      const piece = chunk.slice(start, nl);
+      if (skipping) skipping = false;
+      else emit(buffer + piece);
+      buffer = "";
+      start = nl + 1;
+    }
+    if (skipping) return;
+    buffer += chunk.slice(start);
+    if (buffer.length > MAX_BUFFERED_LINE) {
+      emit(buffer); // the consumer truncates for display
+      buffer = "";
+      skipping = true;
+    }
+  });
+  const end = () => {
+    if (done) return;
+    done = true;
+    if (buffer.length > 0 && !skipping) emit(buffer);
+    buffer = "";
+    onDone();
+  };
+  stream.once("end", end);
+  stream.once("close", end);
+  stream.once("error", end);
+}
+
+interface ProtocolMessage {
+  progress?: ProgressUpdate;
+  hasResult: boolean;
+  result?: unknown;
+}
+
+/** null when the text is not a protocol object, so the caller logs the line as plain output */
+function parseProtocol(json: string): ProtocolMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const obj = value as Record<string, unknown>;
+  const update: ProgressUpdate = {};
+  if (typeof obj.progress === "number" && Number.isFinite(obj.progress)) {
+    update.progress = Math.min(1, Math.max(0, obj.progress));
+  }
+  if (typeof obj.message === "string") update.message = obj.message;
+  if (typeof obj.processed === "number" && Number.isFinite(obj.processed)) update.processed = obj.processed;
+  if (typeof obj.total === "number" && Number.isFinite(obj.total)) update.total = obj.total;
+  if (typeof obj.currentItem === "string") update.currentItem = obj.currentItem;
+  else if (typeof obj.currentItem === "number") update.currentItem = String(obj.currentItem);
+  const hasProgress = Object.keys(update).length > 0;
+  const hasResult = Object.hasOwn(obj, "result");
+  if (!hasProgress && !hasResult) return null;
+  return { progress: hasProgress ? update : undefined, hasResult, result: obj.result };
+}
+
+function describeSpawnError(config: CommandConfig, err: NodeJS.ErrnoException): string {
+  if (err.code === "ENOENT") {
+    // spawn reports a missing cwd as ENOENT of the command, which sends people hunting the wrong file
+    if (config.cwd && !existsSync(config.cwd)) {
+      return `cannot start "${config.command}": working directory "${config.cwd}" does not exist`;
+    }
+    return `cannot start "${config.command}": command not found (ENOENT)`;
+  }
+  if (err.code === "EACCES") return `cannot start "${config.command}": permission denied (EACCES)`;
+  return `cannot start "${config.command}": ${err.message}`;
+}
+
+/** One line per run error: "steps: Invalid input: expected number, received string; stepMs: …" */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; ");
+}
+
+/** Shared by all executors: the abort reason (cancel, timeout, shutdown) as text for the error. */
+export function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return reason.message || reason.name;
+  if (reason === undefined) return "aborted";
+  if (typeof reason === "string") return reason;
+  try {
+    return JSON.stringify(reason);
+  } catch {
+    return String(reason);
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
