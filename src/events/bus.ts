@@ -5,6 +5,7 @@ import { Repeater, SlidingBuffer } from "graphql-yoga";
 
 export class EventBus<Events extends Record<string, unknown>> {
   private readonly topics = new Map<string, Set<(payload: never) => void>>();
+  private listeners = 0;
 
   constructor(private readonly bufferSize = 500) {}
 
@@ -49,9 +50,24 @@ export class EventBus<Events extends Record<string, unknown>> {
     return iterator;
   }
 
+  /** A plain callback listener (for the engine's own wiring); returns the function that removes it. */
+  on<K extends keyof Events & string>(topic: K, key: string, listener: (payload: Events[K]) => void): () => void {
+    const name = `${topic}:${key}`;
+    let set = this.topics.get(name);
+    if (!set) this.topics.set(name, (set = new Set()));
+    const fn = listener as (payload: never) => void;
+    set.add(fn);
+    this.listeners++;
+    return () => {
+      if (set!.delete(fn)) this.listeners--;
+      if (set!.size === 0 && this.topics.get(name) === set) this.topics.delete(name);
+    };
+  }
+
+  /** GraphQL subscriptions currently listening (engine listeners not counted) */
   subscriberCount(): number {
     let n = 0;
     for (const set of this.topics.values()) n += set.size;
-    return n;
+    return n - this.listeners;
   }
 }

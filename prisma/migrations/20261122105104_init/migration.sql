@@ -65,6 +65,7 @@ CREATE TABLE "Execution" (
     "processedItems" INTEGER,
     "totalItems" INTEGER,
     "cancelRequested" BOOLEAN NOT NULL DEFAULT false,
+    "force" BOOLEAN NOT NULL DEFAULT false,
     "logTail" TEXT,
     "logLines" INTEGER NOT NULL DEFAULT 0,
     "triggeredBy" TEXT,

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { pino } from "pino";
-import { createCommandExecutor } from "../src/executors/command.ts";
-import { createHttpExecutor } from "../src/executors/http.ts";
-import { createHandlerExecutor } from "../src/executors/handler.ts";
-import { createDefaultHandlerRegistry } from "../src/executors/handlers/registry.ts";
-import { ExecutionFailure, type ExecutionContext, type LogStream, type ProgressUpdate } from "../src/executors/types.ts";
+import { createCommandExecutor } from "../../src/executors/command.ts";
+import { createHttpExecutor } from "../../src/executors/http.ts";
+import { createHandlerExecutor } from "../../src/executors/handler.ts";
+import { createDefaultHandlerRegistry } from "../../src/executors/handlers/registry.ts";
+import { ExecutionFailure, type ExecutionContext, type LogStream, type ProgressUpdate } from "../../src/executors/types.ts";
 
 const silent = pino({ level: "silent" });
 const tmp = mkdtempSync(join(tmpdir(), "jobgraph-exec-"));

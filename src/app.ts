@@ -1,0 +1,234 @@
+// The composition root: builds every piece from the config and passes dependencies in.
+// `main.ts` and the tests use the same builder; `stop()` releases every timer, socket, child
+// process and connection it opened.
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { AuditLog } from "./audit/service.ts";
+import { createTokenService, resolveSecret, type TokenService } from "./auth/tokens.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import { openDatabase, type Database, type DatabaseTarget } from "./db/database.ts";
+import { migrate, readMigrations, type MigrationReport } from "./db/migrator.ts";
+import { CHANNEL, createBridgeReceiver, createPgNotifier, silentNotifier } from "./events/bridge.ts";
+import { EventBus } from "./events/bus.ts";
+import { EventPublisher } from "./events/publisher.ts";
+import type { JobgraphEvents } from "./events/types.ts";
+import { ExecutionService } from "./executions/service.ts";
+import { HistoryQueries } from "./executions/history.ts";
+import { createCommandExecutor } from "./executors/command.ts";
+import { createHandlerExecutor } from "./executors/handler.ts";
+import { createDefaultHandlerRegistry, type HandlerRegistry } from "./executors/handlers/registry.ts";
+import { createHttpExecutor } from "./executors/http.ts";
+import type { Services } from "./graphql/context.ts";
+import { createLogger, type Logger } from "./logging/logger.ts";
+import { createMetrics } from "./metrics.ts";
+import { Engine } from "./scheduler/engine.ts";
+import { Fires } from "./scheduler/fires.ts";
+import { Runner } from "./scheduler/runner.ts";
+import { ScheduleTimers } from "./scheduler/timers.ts";
+import type { WorkflowDriver } from "./scheduler/workflow-driver.ts";
+import { startHttpServer, type HttpServer } from "./server/server.ts";
+import { TaskService } from "./tasks/service.ts";
+import { createWorkflowEngine } from "./workflows/engine.ts";
+import { seedDemo } from "./demo.ts";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const MIGRATIONS_DIR = path.join(ROOT, "prisma", "migrations");
+export const VERSION = "0.1.0";
+
+export interface AppOptions {
+  config: Config;
+  logger?: Logger;
+  clock?: Clock;
+  /** embedders register their own handlers here */
+  handlers?: HandlerRegistry;
+  /** false: build everything but do not listen (tests of the engine alone) */
+  http?: boolean;
+  /** overrides the database chosen by the config (tests: an in-memory PGlite, a fresh database) */
+  database?: DatabaseTarget;
+}
+
+export interface App {
+  config: Config;
+  db: Database;
+  services: Services;
+  tokens: TokenService;
+  engine: Engine;
+  instanceId: string;
+  migrations: MigrationReport;
+  http: HttpServer | null;
+  /** true when the JWT secret was generated on this start */
+  generatedSecret: boolean;
+  stop(): Promise<void>;
+}
+
+export function databaseTarget(config: Config): DatabaseTarget {
+  return config.databaseUrl
+    ? { url: config.databaseUrl, poolSize: config.concurrency + 10 }
+    : { pgliteDir: path.join(config.dataDir, "pglite") };
+}
+
+/** Applies pending migrations; throws MigrationError (database unchanged) when one fails. */
+export async function migrateDatabase(db: Database): Promise<MigrationReport> {
+  const migrations = await readMigrations(MIGRATIONS_DIR);
+  return db.withSession((session) => migrate(session, migrations));
+}
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const instanceId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const db = await openDatabase(options.database ?? databaseTarget(config));
+  const closers: (() => Promise<void> | void)[] = [() => db.close()];
+  const stopAll = async () => {
+    for (const close of closers.reverse().splice(0)) {
+      await Promise.resolve(close()).catch((e) => logger.error({ err: e }, "stop step failed"));
+    }
+  };
+  try {
+    const migrations = await migrateDatabase(db);
+    if (migrations.applied.length) logger.info({ applied: migrations.applied }, "migrations applied");
+    if (migrations.modified.length) logger.warn({ modified: migrations.modified }, "applied migrations changed on disk since");
+    const { prisma } = db;
+    const { secret, generated } = resolveSecret(config.jwtSecret, config.dataDir);
+    const tokens = createTokenService(secret);
+
+    const bus = new EventBus<JobgraphEvents>();
+    const notifier = db.listen ? createPgNotifier(prisma, instanceId, logger) : silentNotifier;
+    const events = new EventPublisher({ bus, notifier });
+    const audit = new AuditLog({ prisma, logger });
+    const handlers = options.handlers ?? createDefaultHandlerRegistry();
+
+    // late-bound: the runner and the workflow engine need the execution service and vice versa
+    let runner: Runner | undefined;
+    let workflows: WorkflowDriver | undefined;
+    const executions = new ExecutionService({
+      prisma,
+      clock,
+      events,
+      audit,
+      logger,
+      leaseMs: config.leaseMs,
+      wake: () => runner?.wake(),
+      onFinished: (row) => {
+        if (row.parentId !== null) workflows?.childFinished(row.parentId);
+      },
+    });
+    workflows = createWorkflowEngine({ executions });
+    runner = new Runner({
+      prisma,
+      executions,
+      executors: {
+        COMMAND: createCommandExecutor({ killGraceMs: config.killGraceMs }),
+        HTTP: createHttpExecutor(),
+        HANDLER: createHandlerExecutor(handlers),
+      },
+      workflows,
+      bus,
+      events,
+      audit,
+      clock,
+      logger,
+      workerId: instanceId,
+      concurrency: config.concurrency,
+      leaseMs: config.leaseMs,
+      pollMs: config.pollMs,
+      maxLogLines: config.maxLogLines,
+    });
+    const fires = new Fires({
+      prisma,
+      executions,
+      audit,
+      clock,
+      logger,
+      catchUpWindowMs: config.catchUpWindowMs,
+      catchUpMax: config.catchUpMax,
+      onTimeGraceMs: Math.max(10_000, 2 * config.pollMs),
+    });
+    const timers = new ScheduleTimers({ fire: (taskId) => fires.fireDue(taskId), logger });
+    const engine = new Engine({
+      prisma,
+      clock,
+      logger,
+      events,
+      executions,
+      fires,
+      timers,
+      runner,
+      workflows,
+      instanceId,
+      version: VERSION,
+      leaseMs: config.leaseMs,
+      pollMs: config.pollMs,
+      shutdownGraceMs: config.shutdownGraceMs,
+    });
+    const tasks = new TaskService({
+      prisma,
+      clock,
+      handlerNames: () => handlers.names(),
+      onChanged: (id) => void engine.taskChanged(id).catch((e) => logger.error({ err: e, taskId: id }, "timer sync failed")),
+    });
+    const history = new HistoryQueries({ prisma });
+    const services: Services = { prisma, tasks, executions, history, engine, audit, bus, logger };
+
+    if (db.listen) {
+      const receive = createBridgeReceiver({
+        prisma,
+        origin: instanceId,
+        events,
+        logger,
+        handlers: {
+          work: () => runner!.wake(),
+          taskChanged: (id) => void engine.taskChanged(id, true).catch(() => {}),
+          schedulerChanged: () => void engine.syncAllTimers().catch(() => {}),
+        },
+      });
+      const unlisten = await db.listen(CHANNEL, (payload) => void receive(payload));
+      closers.push(unlisten);
+    }
+
+    if (config.demo) await seedDemo({ prisma, tasks, logger });
+    await engine.start();
+    closers.push(() => engine.stop());
+    const metrics = createMetrics({ prisma, bus, workerId: instanceId });
+    closers.push(() => metrics.stop());
+
+    let http: HttpServer | null = null;
+    if (options.http !== false) {
+      http = await startHttpServer({
+        host: config.host,
+        port: config.port,
+        services,
+        tokens,
+        endpoints: {
+          ready: async () => {
+            await prisma.$queryRaw`SELECT 1`;
+            return engine.isRunning;
+          },
+          metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+        },
+      });
+      // the server closes first: no new requests while the engine drains
+      closers.push(() => http!.close());
+    }
+
+    return {
+      config,
+      db,
+      services,
+      tokens,
+      engine,
+      instanceId,
+      migrations,
+      http,
+      generatedSecret: generated,
+      stop: stopAll,
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

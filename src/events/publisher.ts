@@ -1,0 +1,41 @@
+// Publishes every state change twice: to this process's subscribers at once, and to the other
+// instances through the database (NOTIFY), where the bridge re-publishes it locally.
+import type { Execution } from "../generated/prisma/client.ts";
+import type { EventBus } from "./bus.ts";
+import type { BridgeMessage, JobgraphEvents, LogLineEvent } from "./types.ts";
+
+export interface Notifier {
+  send(message: BridgeMessage): void;
+}
+
+export class EventPublisher {
+  constructor(private readonly deps: { bus: EventBus<JobgraphEvents>; notifier: Notifier }) {}
+
+  executionChanged(row: Execution, statusChanged: boolean, fromRemote = false): void {
+    const { bus, notifier } = this.deps;
+    bus.publish("execution", String(row.id), row);
+    if (statusChanged) {
+      bus.publish("executionStatus", String(row.taskId), row);
+      bus.publish("executionStatus", "*", row);
+    }
+    if (!fromRemote) notifier.send({ t: "execution", id: row.id, statusChanged });
+  }
+
+  logLine(line: LogLineEvent, fromRemote = false): void {
+    this.deps.bus.publish("logLine", String(line.executionId), line);
+    if (!fromRemote) this.deps.notifier.send({ t: "log", line: { ...line, text: line.text.slice(0, 4000) } });
+  }
+
+  /** new runnable work exists: wake the runners of the other instances */
+  work(): void {
+    this.deps.notifier.send({ t: "work" });
+  }
+
+  taskChanged(id: number): void {
+    this.deps.notifier.send({ t: "task", id });
+  }
+
+  schedulerChanged(): void {
+    this.deps.notifier.send({ t: "scheduler" });
+  }
+}

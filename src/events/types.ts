@@ -1,0 +1,27 @@
+import type { Execution } from "../generated/prisma/client.ts";
+
+export interface LogLineEvent {
+  executionId: number;
+  seq: number;
+  at: Date;
+  stream: string;
+  text: string;
+}
+
+/** Topics of the in-process bus; the key says whose events (an execution id, a task id or "*"). */
+export type JobgraphEvents = {
+  /** every change of one execution (status, progress, cancel request, …) — key: execution id */
+  execution: Execution;
+  /** status changes only — key: task id, and "*" for all tasks */
+  executionStatus: Execution;
+  /** captured output — key: execution id */
+  logLine: LogLineEvent;
+};
+
+/** What travels between instances over LISTEN/NOTIFY (kept small: NOTIFY payloads are < 8 kB). */
+export type BridgeMessage =
+  | { t: "execution"; id: number; statusChanged: boolean }
+  | { t: "log"; line: LogLineEvent }
+  | { t: "work" }
+  | { t: "task"; id: number }
+  | { t: "scheduler" };

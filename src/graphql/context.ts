@@ -1,0 +1,26 @@
+import type { AuditLog } from "../audit/service.ts";
+import type { Viewer } from "../auth/roles.ts";
+import type { EventBus } from "../events/bus.ts";
+import type { JobgraphEvents } from "../events/types.ts";
+import type { ExecutionService } from "../executions/service.ts";
+import type { HistoryQueries } from "../executions/history.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Logger } from "../logging/logger.ts";
+import type { Engine } from "../scheduler/engine.ts";
+import type { TaskService } from "../tasks/service.ts";
+
+/** What resolvers may use; built per request (HTTP) or per operation (WebSocket) by one factory. */
+export interface Services {
+  prisma: PrismaClient;
+  tasks: TaskService;
+  executions: ExecutionService;
+  history: HistoryQueries;
+  engine: Engine;
+  audit: AuditLog;
+  bus: EventBus<JobgraphEvents>;
+  logger: Logger;
+}
+
+export interface Context extends Services {
+  viewer: Viewer | null;
+}

@@ -1,0 +1,268 @@
+import type { Execution } from "../../generated/prisma/client.ts";
+import { isFinal } from "../../executions/service.ts";
+import { executionWhere, type ExecutionFilter, type ExecutionStats } from "../../executions/history.ts";
+import { validation } from "../../errors.ts";
+import { audited } from "../audited.ts";
+import { builder } from "../builder.ts";
+import { decodeId } from "../ids.ts";
+import { ExecutionStatusEnum, TriggerKindEnum } from "./enums.ts";
+
+export const ExecutionRef = builder.prismaNode("Execution", {
+  id: { field: "id" },
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    task: t.relation("task"),
+    status: t.expose("status", { type: ExecutionStatusEnum }),
+    trigger: t.expose("trigger", { type: TriggerKindEnum }),
+    manual: t.exposeBoolean("manual"),
+    attempt: t.exposeInt("attempt"),
+    retryOf: t.relation("retryOf", { nullable: true }),
+    parent: t.relation("parent", { nullable: true }),
+    stepId: t.exposeString("stepId", { nullable: true, description: "The workflow step this execution runs" }),
+    children: t.relatedConnection("children", {
+      cursor: "id",
+      totalCount: true,
+      description: "Workflow steps (and their retries), in the order they were started",
+      query: () => ({ orderBy: { id: "asc" } }),
+    }),
+    scheduledAt: t.expose("scheduledAt", { type: "DateTime", description: "Nominal time: the fire time for schedules, the request time otherwise" }),
+    startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
+    finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
+    durationMs: t.exposeInt("durationMs", { nullable: true }),
+    params: t.expose("params", { type: "JSON", nullable: true }),
+    result: t.expose("result", { type: "JSON", nullable: true }),
+    error: t.exposeString("error", { nullable: true }),
+    progress: t.exposeFloat("progress", { nullable: true }),
+    progressMessage: t.exposeString("progressMessage", { nullable: true }),
+    currentItem: t.exposeString("currentItem", { nullable: true }),
+    processedItems: t.exposeInt("processedItems", { nullable: true }),
+    totalItems: t.exposeInt("totalItems", { nullable: true }),
+    cancelRequested: t.exposeBoolean("cancelRequested"),
+    logTail: t.exposeString("logTail", { nullable: true }),
+    triggeredBy: t.exposeString("triggeredBy", { nullable: true }),
+    runAfter: t.expose("runAfter", { type: "DateTime", description: "Not started before this (retry delay)" }),
+    workerId: t.exposeString("workerId", { nullable: true, description: "The instance that runs (or ran) it" }),
+  }),
+});
+
+export const ExecutionFilterInput = builder.inputType("ExecutionFilter", {
+  fields: (t) => ({
+    taskId: t.id(),
+    status: t.field({ type: [ExecutionStatusEnum] }),
+    trigger: t.field({ type: [TriggerKindEnum] }),
+    manual: t.boolean(),
+    from: t.field({ type: "DateTime", description: "scheduledAt >= from" }),
+    until: t.field({ type: "DateTime", description: "scheduledAt < until" }),
+    parentId: t.id(),
+  }),
+});
+
+type FilterArgs = { taskId?: string | number | null; parentId?: string | number | null } & Omit<ExecutionFilter, "taskId" | "parentId">;
+
+export function executionFilterFromArgs(filter: FilterArgs | null | undefined): ExecutionFilter | null {
+  if (!filter) return null;
+  return {
+    ...filter,
+    taskId: filter.taskId != null ? decodeId(String(filter.taskId), "Task", "filter.taskId") : null,
+    parentId: filter.parentId != null ? decodeId(String(filter.parentId), "Execution", "filter.parentId") : null,
+  };
+}
+
+export const ExecutionStatsRef = builder.objectRef<ExecutionStats>("ExecutionStats").implement({
+  description:
+    "Counts over executions scheduled in the range. successRate = succeeded / (succeeded + failed + timedOut), null when none; durations over finished runs",
+  fields: (t) => ({
+    total: t.exposeInt("total"),
+    succeeded: t.exposeInt("succeeded"),
+    failed: t.exposeInt("failed"),
+    timedOut: t.exposeInt("timedOut"),
+    cancelled: t.exposeInt("cancelled"),
+    skipped: t.exposeInt("skipped"),
+    running: t.exposeInt("running"),
+    pending: t.exposeInt("pending"),
+    successRate: t.exposeFloat("successRate", { nullable: true }),
+    avgDurationMs: t.exposeFloat("avgDurationMs", { nullable: true }),
+    p50DurationMs: t.exposeFloat("p50DurationMs", { nullable: true }),
+    p95DurationMs: t.exposeFloat("p95DurationMs", { nullable: true }),
+    lastFinishedAt: t.expose("lastFinishedAt", { type: "DateTime", nullable: true }),
+    lastStatus: t.expose("lastStatus", { type: ExecutionStatusEnum, nullable: true }),
+  }),
+});
+
+const LogLineRef = builder.objectRef<{ seq: number; at: Date; stream: string; text: string }>("LogLine").implement({
+  fields: (t) => ({
+    seq: t.exposeInt("seq"),
+    at: t.expose("at", { type: "DateTime" }),
+    stream: t.exposeString("stream"),
+    text: t.exposeString("text"),
+  }),
+});
+
+builder.queryFields((t) => ({
+  execution: t.prismaField({
+    type: "Execution",
+    nullable: true,
+    authScopes: { viewer: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => ctx.prisma.execution.findUnique({ ...query, where: { id: decodeId(String(args.id), "Execution", "id") } }),
+  }),
+  executions: t.prismaConnection({
+    type: "Execution",
+    cursor: "id",
+    authScopes: { viewer: true },
+    description: "Newest first; cursors stay valid while new executions arrive",
+    args: { filter: t.arg({ type: ExecutionFilterInput }) },
+    totalCount: (_parent, args, ctx) => ctx.prisma.execution.count({ where: executionWhere(executionFilterFromArgs(args.filter)) }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.prisma.execution.findMany({ ...query, where: executionWhere(executionFilterFromArgs(args.filter)), orderBy: { id: "desc" } }),
+  }),
+  stats: t.field({
+    type: ExecutionStatsRef,
+    authScopes: { viewer: true },
+    args: { taskId: t.arg.id(), from: t.arg({ type: "DateTime" }), until: t.arg({ type: "DateTime" }) },
+    resolve: (_root, args, ctx) =>
+      ctx.history.stats(args.taskId != null ? decodeId(String(args.taskId), "Task", "taskId") : null, args.from ?? null, args.until ?? null),
+  }),
+  executionLog: t.field({
+    type: [LogLineRef],
+    authScopes: { viewer: true },
+    description: "Captured output lines after `afterSeq`, oldest first (at most `limit`, default 1000)",
+    args: { id: t.arg.id({ required: true }), afterSeq: t.arg.int(), limit: t.arg.int() },
+    resolve: (_root, args, ctx) => ctx.history.logLines(decodeId(String(args.id), "Execution", "id"), args.afterSeq ?? null, args.limit ?? 1000),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  triggerTask: t.prismaField({
+    type: "Execution",
+    authScopes: { operator: true },
+    description: "Run a task now. params merge over the config defaults; a paused task runs once; force bypasses the overlap policy",
+    args: { id: t.arg.id({ required: true }), params: t.arg({ type: "JSON" }), force: t.arg.boolean() },
+    resolve: (query, _root, args, ctx) => {
+      const id = decodeId(String(args.id), "Task", "id");
+      return audited(ctx, "task.trigger", { taskId: id }, { force: args.force ?? false }, async () => {
+        const row = await ctx.executions.trigger(id, args.params ?? null, args.force ?? false, ctx.viewer?.sub ?? null);
+        return ctx.prisma.execution.findUniqueOrThrow({ ...query, where: { id: row.id } });
+      }, (e) => ({ executionId: e.id }));
+    },
+  }),
+  cancelExecution: executionMutation(t, "execution.cancel", (ctx, id) => ctx.executions.cancel(id, ctx.viewer?.sub ?? null), "operator"),
+  markExecutionFailed: t.prismaField({
+    type: "Execution",
+    authScopes: { admin: true },
+    args: { id: t.arg.id({ required: true }), reason: t.arg.string() },
+    resolve: (query, _root, args, ctx) => {
+      const id = decodeId(String(args.id), "Execution", "id");
+      return audited(ctx, "execution.markFailed", { executionId: id }, { reason: args.reason }, async () => {
+        await ctx.executions.markFailed(id, args.reason ?? null, ctx.viewer?.sub ?? null);
+        return ctx.prisma.execution.findUniqueOrThrow({ ...query, where: { id } });
+      }, (e) => ({ taskId: e.taskId }));
+    },
+  }),
+  deleteExecution: t.field({
+    type: "ID",
+    authScopes: { admin: true },
+    description: "Refused while PENDING or RUNNING",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => {
+      const id = decodeId(String(args.id), "Execution", "id");
+      return audited(ctx, "execution.delete", { executionId: id }, { id: String(args.id) }, async () => {
+        await ctx.executions.delete(id);
+        return String(args.id);
+      });
+    },
+  }),
+}));
+
+function executionMutation(t: any, action: string, run: (ctx: any, id: number) => Promise<Execution>, role: "operator" | "admin") {
+  return t.prismaField({
+    type: "Execution",
+    authScopes: { [role]: true },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query: object, _root: unknown, args: { id: string }, ctx: any) => {
+      const id = decodeId(String(args.id), "Execution", "id");
+      return audited(ctx, action, { executionId: id }, undefined, async () => {
+        await run(ctx, id);
+        return ctx.prisma.execution.findUniqueOrThrow({ ...query, where: { id } });
+      }, (e: Execution) => ({ taskId: e.taskId }));
+    },
+  });
+}
+
+// ── live view ────────────────────────────────────────────────────────────────────────────────
+// Subscribe first, then read the current row, then stream: a client that subscribes right after
+// triggering cannot miss the start (or the end) of a run.
+
+builder.subscriptionFields((t) => ({
+  executionUpdated: t.field({
+    type: ExecutionRef,
+    authScopes: { viewer: true },
+    description: "The current state first, then every change; completes after a final state",
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: async function* (_root, args, ctx) {
+      const id = decodeId(String(args.id), "Execution", "id");
+      const live = ctx.bus.subscribe("execution", String(id));
+      try {
+        const current = await ctx.prisma.execution.findUnique({ where: { id } });
+        if (!current) throw validation("id", `execution ${args.id} not found`);
+        yield current;
+        if (isFinal(current.status)) return;
+        let last = current.updatedAt.getTime();
+        for await (const row of live) {
+          if (row.updatedAt.getTime() < last) continue; // older than what was already sent
+          last = row.updatedAt.getTime();
+          yield row;
+          if (isFinal(row.status)) return;
+        }
+      } finally {
+        live.close();
+      }
+    },
+    resolve: (row) => row,
+  }),
+  executionEvents: t.field({
+    type: ExecutionRef,
+    authScopes: { viewer: true },
+    description: "Every status change of this task's executions (or of all tasks' without taskId)",
+    args: { taskId: t.arg.id() },
+    subscribe: async function* (_root, args, ctx) {
+      const key = args.taskId != null ? String(decodeId(String(args.taskId), "Task", "taskId")) : "*";
+      const live = ctx.bus.subscribe("executionStatus", key);
+      try {
+        yield* live;
+      } finally {
+        live.close();
+      }
+    },
+    resolve: (row) => row,
+  }),
+  executionLogLines: t.field({
+    type: LogLineRef,
+    authScopes: { viewer: true },
+    description: "Lines after afterSeq from the log, then live lines as they are written",
+    args: { id: t.arg.id({ required: true }), afterSeq: t.arg.int() },
+    subscribe: async function* (_root, args, ctx) {
+      const id = decodeId(String(args.id), "Execution", "id");
+      const live = ctx.bus.subscribe("logLine", String(id));
+      try {
+        let seq = args.afterSeq ?? 0;
+        for (;;) {
+          const backlog = await ctx.history.logLines(id, seq, 1000);
+          for (const line of backlog) {
+            yield line;
+            seq = line.seq;
+          }
+          if (backlog.length < 1000) break;
+        }
+        for await (const line of live) {
+          if (line.seq <= seq) continue;
+          seq = line.seq;
+          yield line;
+        }
+      } finally {
+        live.close();
+      }
+    },
+    resolve: (line) => line,
+  }),
+}));

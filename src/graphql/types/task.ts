@@ -1,0 +1,191 @@
+import type { Task } from "../../generated/prisma/client.ts";
+import { decodeId } from "../ids.ts";
+import { audited } from "../audited.ts";
+import { builder } from "../builder.ts";
+import { taskWhere } from "../../tasks/service.ts";
+import { validation } from "../../errors.ts";
+import { MisfirePolicyEnum, OverlapPolicyEnum, TaskKindEnum } from "./enums.ts";
+import { ExecutionFilterInput, executionFilterFromArgs, ExecutionStatsRef } from "./execution.ts";
+import { executionWhere } from "../../executions/history.ts";
+
+const ScheduleRef = builder.objectRef<Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone">>("Schedule").implement({
+  description: "When a task fires on its own: one of cron, intervalSeconds or runAt, in `timezone`",
+  fields: (t) => ({
+    cron: t.exposeString("cron", { nullable: true }),
+    intervalSeconds: t.exposeInt("intervalSeconds", { nullable: true }),
+    runAt: t.expose("runAt", { type: "DateTime", nullable: true }),
+    timezone: t.exposeString("timezone"),
+  }),
+});
+
+export const TaskRef = builder.prismaNode("Task", {
+  id: { field: "id" },
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    name: t.exposeString("name"),
+    displayName: t.exposeString("displayName", { nullable: true }),
+    description: t.exposeString("description", { nullable: true }),
+    kind: t.expose("kind", { type: TaskKindEnum }),
+    config: t.expose("config", { type: "JSON" }),
+    schedule: t.field({
+      type: ScheduleRef,
+      nullable: true,
+      select: { cron: true, intervalSeconds: true, runAt: true, timezone: true },
+      resolve: (task) => (task.cron !== null || task.intervalSeconds !== null || task.runAt !== null ? task : null),
+    }),
+    enabled: t.exposeBoolean("enabled"),
+    paused: t.exposeBoolean("paused"),
+    maxRetries: t.exposeInt("maxRetries"),
+    retryDelaySeconds: t.exposeInt("retryDelaySeconds"),
+    retryBackoff: t.exposeFloat("retryBackoff"),
+    timeoutSeconds: t.exposeInt("timeoutSeconds", { nullable: true }),
+    overlapPolicy: t.expose("overlapPolicy", { type: OverlapPolicyEnum }),
+    misfirePolicy: t.expose("misfirePolicy", { type: MisfirePolicyEnum }),
+    nextRunAt: t.expose("nextRunAt", { type: "DateTime", nullable: true }),
+    lastExecution: t.prismaField({
+      type: "Execution",
+      nullable: true,
+      description: "The newest execution of this task",
+      resolve: (query, task, _args, ctx) => ctx.prisma.execution.findFirst({ ...query, where: { taskId: task.id }, orderBy: { id: "desc" } }),
+    }),
+    executions: t.relatedConnection("executions", {
+      cursor: "id",
+      totalCount: true,
+      args: { filter: t.arg({ type: ExecutionFilterInput }) },
+      query: (args) => ({ where: executionWhere(executionFilterFromArgs(args.filter)), orderBy: { id: "desc" } }),
+    }),
+    stats: t.field({
+      type: ExecutionStatsRef,
+      args: { from: t.arg({ type: "DateTime" }), until: t.arg({ type: "DateTime" }) },
+      resolve: (task, args, ctx) => ctx.history.stats(task.id, args.from ?? null, args.until ?? null),
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+  }),
+});
+
+const ScheduleInput = builder.inputType("ScheduleInput", {
+  description: "Exactly one of cron (5 fields, or 6 with leading seconds), intervalSeconds or runAt; timezone is an IANA name (default UTC)",
+  fields: (t) => ({
+    cron: t.string(),
+    intervalSeconds: t.int(),
+    runAt: t.field({ type: "DateTime" }),
+    timezone: t.string(),
+  }),
+});
+
+const taskInputFields = (required: boolean) =>
+  ((t: any) => ({
+    name: t.string({ required }),
+    displayName: t.string(),
+    description: t.string(),
+    kind: t.field({ type: TaskKindEnum, required }),
+    config: t.field({ type: "JSON", required }),
+    schedule: t.field({ type: ScheduleInput }),
+    enabled: t.boolean(),
+    maxRetries: t.int(),
+    retryDelaySeconds: t.int(),
+    retryBackoff: t.float(),
+    timeoutSeconds: t.int(),
+    overlapPolicy: t.field({ type: OverlapPolicyEnum }),
+    misfirePolicy: t.field({ type: MisfirePolicyEnum }),
+  })) as never;
+
+const CreateTaskInput = builder.inputType("CreateTaskInput", { fields: taskInputFields(true) });
+const UpdateTaskInput = builder.inputType("UpdateTaskInput", {
+  description: "Every field optional; `schedule: null` clears the schedule",
+  fields: taskInputFields(false),
+});
+
+const TaskFilterInput = builder.inputType("TaskFilter", {
+  fields: (t) => ({
+    kind: t.field({ type: TaskKindEnum }),
+    enabled: t.boolean(),
+    paused: t.boolean(),
+    search: t.string({ description: "matches name, display name or description (case-insensitive)" }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  task: t.prismaField({
+    type: "Task",
+    nullable: true,
+    authScopes: { viewer: true },
+    description: "A task by id or by name",
+    args: { id: t.arg.id(), name: t.arg.string() },
+    resolve: (query, _root, args, ctx) => {
+      if ((args.id == null) === (args.name == null)) throw validation("id", "give exactly one of id or name");
+      const where = args.id != null ? { id: decodeId(String(args.id), "Task", "id") } : { name: args.name! };
+      return ctx.prisma.task.findUnique({ ...query, where });
+    },
+  }),
+  tasks: t.prismaConnection({
+    type: "Task",
+    cursor: "id",
+    authScopes: { viewer: true },
+    args: { filter: t.arg({ type: TaskFilterInput }) },
+    totalCount: (_parent, args, ctx) => ctx.prisma.task.count({ where: taskWhere(args.filter) }),
+    resolve: (query, _root, args, ctx) => ctx.prisma.task.findMany({ ...query, where: taskWhere(args.filter), orderBy: { id: "asc" } }),
+  }),
+}));
+
+const taskArg = (t: any) => t.arg.id({ required: true });
+
+builder.mutationFields((t) => ({
+  createTask: t.prismaField({
+    type: "Task",
+    authScopes: { admin: true },
+    args: { input: t.arg({ type: CreateTaskInput, required: true }) },
+    resolve: (query, _root, { input }, ctx) =>
+      audited(ctx, "task.create", {}, { name: (input as { name?: string }).name }, async () => {
+        const task = await ctx.tasks.create(input as never);
+        return ctx.prisma.task.findUniqueOrThrow({ ...query, where: { id: task.id } });
+      }, (task) => ({ taskId: task.id })),
+  }),
+  updateTask: t.prismaField({
+    type: "Task",
+    authScopes: { admin: true },
+    args: { id: taskArg(t), input: t.arg({ type: UpdateTaskInput, required: true }) },
+    resolve: (query, _root, args, ctx) => {
+      const id = decodeId(String(args.id), "Task", "id");
+      return audited(ctx, "task.update", { taskId: id }, { fields: Object.keys(args.input) }, async () => {
+        await ctx.tasks.update(id, args.input as never);
+        return ctx.prisma.task.findUniqueOrThrow({ ...query, where: { id } });
+      });
+    },
+  }),
+  deleteTask: t.field({
+    type: "ID",
+    authScopes: { admin: true },
+    description: "Deletes the task and its history; refused while a workflow uses it or it has active runs",
+    args: { id: taskArg(t) },
+    resolve: (_root, args, ctx) => {
+      const id = decodeId(String(args.id), "Task", "id");
+      return audited(ctx, "task.delete", { taskId: id }, { id: String(args.id) }, async () => {
+        await ctx.tasks.delete(id);
+        return String(args.id);
+      });
+    },
+  }),
+  ...switchMutation(t, "enableTask", "task.enable", { enabled: true }),
+  ...switchMutation(t, "disableTask", "task.disable", { enabled: false }),
+  ...switchMutation(t, "pauseTask", "task.pause", { paused: true }),
+  ...switchMutation(t, "resumeTask", "task.resume", { paused: false }),
+}));
+
+function switchMutation(t: any, field: string, action: string, change: { enabled?: boolean; paused?: boolean }) {
+  return {
+    [field]: t.prismaField({
+      type: "Task",
+      authScopes: { operator: true },
+      args: { id: taskArg(t) },
+      resolve: (query: object, _root: unknown, args: { id: string }, ctx: any) => {
+        const id = decodeId(String(args.id), "Task", "id");
+        return audited(ctx, action, { taskId: id }, undefined, async () => {
+          await ctx.tasks.setSwitch(id, change);
+          return ctx.prisma.task.findUniqueOrThrow({ ...query, where: { id } });
+        });
+      },
+    }),
+  };
+}

@@ -1,0 +1,143 @@
+// HTTP (graphql-yoga, GraphiQL on GET) and WebSocket subscriptions (graphql-ws) on one port and
+// path, sharing one context factory, one set of plugins and one error masking. Plus the plain
+// endpoints operators and orchestrators poll: /health, /ready, /metrics.
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GraphQLError } from "graphql";
+import { createYoga } from "graphql-yoga";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import type { Viewer } from "../auth/roles.ts";
+import type { TokenService } from "../auth/tokens.ts";
+import { AppError } from "../errors.ts";
+import type { Context, Services } from "../graphql/context.ts";
+import { createErrorMasker } from "../graphql/errors.ts";
+import { getSchema } from "../graphql/schema.ts";
+
+export interface PlainEndpoints {
+  /** database reachable and engine started */
+  ready(): Promise<boolean>;
+  metrics(): Promise<{ contentType: string; body: string }>;
+}
+
+export interface HttpServer {
+  url: string;
+  wsUrl: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startHttpServer(opts: {
+  host: string;
+  port: number;
+  services: Services;
+  tokens: TokenService;
+  endpoints: PlainEndpoints;
+}): Promise<HttpServer> {
+  const { services, tokens, endpoints } = opts;
+  const maskError = createErrorMasker(services.logger);
+
+  const viewerFrom = async (authorization: string | null | undefined): Promise<Viewer | null> => {
+    try {
+      return await tokens.fromAuthorization(authorization);
+    } catch (e) {
+      const message = e instanceof AppError ? e.message : "invalid token";
+      throw new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+    }
+  };
+
+  const yoga = createYoga<{ req?: IncomingMessage; connectionParams?: Record<string, unknown> }, Context>({
+    schema: getSchema(),
+    graphiql: { title: "jobgraph", subscriptionsProtocol: "WS" },
+    logging: false,
+    maskedErrors: { maskError: (error) => maskError(error) },
+    context: async ({ request, connectionParams }) => {
+      // HTTP sends a header; WebSocket sends connectionParams (already checked at connect)
+      const fromWs = connectionParams?.authorization ?? connectionParams?.Authorization;
+      const authorization = typeof fromWs === "string" ? fromWs : request?.headers.get("authorization");
+      return { ...services, viewer: await viewerFrom(authorization) };
+    },
+  });
+
+  const server = createServer(async (req, res) => {
+    try {
+      const path = (req.url ?? "/").split("?")[0];
+      if (req.method === "GET" && path === "/health") return send(res, 200, "application/json", JSON.stringify({ status: "ok" }));
+      if (req.method === "GET" && path === "/ready") {
+        const ok = await endpoints.ready().catch(() => false);
+        return send(res, ok ? 200 : 503, "application/json", JSON.stringify({ status: ok ? "ready" : "not ready" }));
+      }
+      if (req.method === "GET" && path === "/metrics") {
+        const m = await endpoints.metrics();
+        return send(res, 200, m.contentType, m.body);
+      }
+      return yoga(req, res);
+    } catch (e) {
+      services.logger.error({ err: e }, "request failed");
+      if (!res.headersSent) send(res, 500, "application/json", JSON.stringify({ error: "internal error" }));
+    }
+  });
+
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const ws = useServer(
+    {
+      // a missing or invalid token closes the socket at connect (4403 Forbidden)
+      onConnect: async (ctx) => {
+        const auth = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        if (typeof auth !== "string") return false;
+        try {
+          await tokens.fromAuthorization(auth);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      execute: (args: any) => args.rootValue.execute(args),
+      subscribe: (args: any) => args.rootValue.subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+          connectionParams: ctx.connectionParams,
+        });
+        const args = {
+          schema,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${host}:${port}${yoga.graphqlEndpoint}`,
+    wsUrl: `ws://${host}:${port}${yoga.graphqlEndpoint}`,
+    server,
+    async close() {
+      await ws.dispose();
+      await new Promise<void>((r) => wss.close(() => r()));
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function send(res: import("node:http").ServerResponse, status: number, type: string, body: string) {
+  res.writeHead(status, { "content-type": type });
+  res.end(body);
+}

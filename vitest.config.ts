@@ -1,0 +1,21 @@
+import { defineConfig } from "vitest/config";
+
+// Unit tests (no database) run once. Every database test runs against embedded PGlite, and
+// against real PostgreSQL too when TEST_DATABASE_URL is set (.ci/run sets it): each test file
+// creates its own fresh database there.
+const postgres = process.env.TEST_DATABASE_URL;
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      { extends: true, test: { name: "pglite", include: ["test/*.test.ts"], env: { JOBGRAPH_TEST_BACKEND: "pglite" } } },
+      ...(postgres
+        ? [{ extends: true as const, test: { name: "postgres", include: ["test/*.test.ts"], env: { JOBGRAPH_TEST_BACKEND: "postgres" } } }]
+        : []),
+    ],
+  },
+});
