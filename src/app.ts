@@ -116,6 +116,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       onFinished: (row) => {
         if (row.parentId !== null) workflows?.childFinished(row.parentId);
       },
+      onCancelRequested: async (row) => {
+        // only workflow parents run without a lease
+        if (row.leaseExpiresAt === null) await workflows?.cancelRequested(row);
+      },
     });
     workflows = createWorkflowEngine({ executions });
     runner = new Runner({

@@ -65,6 +65,8 @@ export interface ExecutionServiceDeps {
   wake: () => void;
   /** after a run reached a final state (workflows advance, metrics count) */
   onFinished: (row: Execution) => void;
+  /** cancel was requested on a RUNNING execution (a workflow parent has no worker to abort it) */
+  onCancelRequested: (row: Execution) => Promise<void>;
 }
 
 export class ExecutionService {
@@ -258,8 +260,12 @@ export class ExecutionService {
     }
     // RUNNING: ask the worker (wherever it is) to abort; it records CANCELLED when the run stops
     const { count } = await this.deps.prisma.execution.updateMany({ where: { id, status: "RUNNING" }, data: { cancelRequested: true } });
-    const updated = await this.get(id);
-    if (count) this.deps.events.executionChanged(updated, false);
+    let updated = await this.get(id);
+    if (count) {
+      this.deps.events.executionChanged(updated, false);
+      await this.deps.onCancelRequested(updated);
+      updated = await this.get(id);
+    }
     return updated;
   }
 
