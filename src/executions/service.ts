@@ -138,7 +138,8 @@ export class ExecutionService {
    * Claims up to `limit` runnable executions for `workerId` (FOR UPDATE SKIP LOCKED, so instances
    * never claim the same row), applying each task's overlap policy under a lock on the task row:
    * SKIP finishes a run that would overlap as SKIPPED, QUEUE leaves it PENDING, ALLOW runs it.
-   * `force` bypasses the policy; workflow steps wait (QUEUE) rather than being skipped.
+   * `force` bypasses the policy; catch-ups, retries and workflow steps wait (QUEUE) rather than
+   * being skipped: they are the rest of a run already decided on, not a new fire.
    * Workflow parents are claimed too but hold no lease (the workflow engine drives them).
    */
   async claim(workerId: string, limit: number): Promise<Execution[]> {
@@ -147,8 +148,8 @@ export class ExecutionService {
     const retries: Execution[] = [];
     const claimed = await this.deps.prisma.$transaction(async (tx) => {
       const candidates = await tx.$queryRaw<
-        { id: number; taskId: number; force: boolean; parentId: number | null; overlapPolicy: string; enabled: boolean; kind: string; name: string }[]
-      >`SELECT e.id, e."taskId", e.force, e."parentId", t."overlapPolicy"::text AS "overlapPolicy", t.enabled, t.kind::text AS kind, t.name
+        { id: number; taskId: number; force: boolean; parentId: number | null; trigger: string; overlapPolicy: string; enabled: boolean; kind: string; name: string }[]
+      >`SELECT e.id, e."taskId", e.force, e."parentId", e.trigger::text AS trigger, t."overlapPolicy"::text AS "overlapPolicy", t.enabled, t.kind::text AS kind, t.name
         FROM "Execution" e JOIN "Task" t ON t.id = e."taskId"
         WHERE e.status = 'PENDING' AND e."runAfter" <= ${now}
         ORDER BY e."runAfter", e.id
@@ -178,7 +179,9 @@ export class ExecutionService {
           if (running[0]!.n > 0) busyTasks.add(c.taskId);
         }
         if (busyTasks.has(c.taskId)) {
-          decisions.set(c.id, c.overlapPolicy === "SKIP" && c.parentId === null ? "skip" : "wait");
+          // only a new fire or request is skipped; catch-ups, retries and workflow steps wait their turn
+          const skippable = c.parentId === null && (c.trigger === "SCHEDULE" || c.trigger === "MANUAL");
+          decisions.set(c.id, c.overlapPolicy === "SKIP" && skippable ? "skip" : "wait");
         } else {
           decisions.set(c.id, "run");
           busyTasks.add(c.taskId); // the next candidate of this task would overlap with this one
