@@ -4,17 +4,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Readable } from "node:stream";
-import { z } from "zod";
-import { ExecutionFailure, type ExecutionContext, type Executor, type ProgressUpdate } from "./types.ts";
+import { describeReason, ExecutionFailure, formatIssues, type ExecutionContext, type Executor, type ProgressUpdate } from "./types.ts";
 
-export const commandConfigSchema = z.object({
-  command: z.string().min(1),
-  args: z.array(z.string()).optional(),
-  cwd: z.string().min(1).optional(),
-  env: z.record(z.string(), z.string()).optional(),
-  shell: z.boolean().optional(),
-});
-export type CommandConfig = z.infer<typeof commandConfigSchema>;
+// the same schema that validated the config when the task was saved
+export { commandConfig as commandConfigSchema, type CommandConfig } from "../tasks/config-schemas.ts";
+import { commandConfig as commandConfigSchema, type CommandConfig } from "../tasks/config-schemas.ts";
 
 export interface CommandExecutorOptions {
   /** after SIGTERM on abort, how long the group gets before SIGKILL */
@@ -304,23 +298,6 @@ function describeSpawnError(config: CommandConfig, err: NodeJS.ErrnoException): 
   }
   if (err.code === "EACCES") return `cannot start "${config.command}": permission denied (EACCES)`;
   return `cannot start "${config.command}": ${err.message}`;
-}
-
-/** One line per run error: "steps: Invalid input: expected number, received string; stepMs: …" */
-export function formatIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; ");
-}
-
-/** Shared by all executors: the abort reason (cancel, timeout, shutdown) as text for the error. */
-export function describeReason(reason: unknown): string {
-  if (reason instanceof Error) return reason.message || reason.name;
-  if (reason === undefined) return "aborted";
-  if (typeof reason === "string") return reason;
-  try {
-    return JSON.stringify(reason);
-  } catch {
-    return String(reason);
-  }
 }
 
 function errorMessage(err: unknown): string {

@@ -1,14 +1,10 @@
 // HANDLER executor: runs an in-process function from the registry.
-import { z } from "zod";
-import { describeReason, formatIssues } from "./command.ts";
 import type { HandlerRegistry } from "./handlers/registry.ts";
-import { ExecutionFailure, type ExecutionContext, type Executor } from "./types.ts";
+import { describeReason, ExecutionFailure, formatIssues, type ExecutionContext, type Executor } from "./types.ts";
 
-export const handlerConfigSchema = z.object({
-  handler: z.string().min(1),
-  defaults: z.record(z.string(), z.unknown()).optional(),
-});
-export type HandlerConfig = z.infer<typeof handlerConfigSchema>;
+// the same schema that validated the config when the task was saved
+export { handlerConfig as handlerConfigSchema, type HandlerConfig } from "../tasks/config-schemas.ts";
+import { handlerConfig as handlerConfigSchema } from "../tasks/config-schemas.ts";
 
 export function createHandlerExecutor(registry: HandlerRegistry): Executor {
   return async function runHandler(ctx: ExecutionContext) {

@@ -1,19 +1,9 @@
 // HTTP executor: one request; the status decides success, the (JSON) body becomes the result.
-import { z } from "zod";
-import { describeReason, formatIssues } from "./command.ts";
-import { ExecutionFailure, type ExecutionContext, type Executor } from "./types.ts";
+import { describeReason, ExecutionFailure, formatIssues, type ExecutionContext, type Executor } from "./types.ts";
 
-export const httpConfigSchema = z.object({
-  url: z.url({ protocol: /^https?$/ }),
-  method: z.string().regex(/^[A-Za-z]+$/).optional(),
-  headers: z.record(z.string(), z.string()).optional(),
-  body: z.unknown().optional(),
-  expectStatus: z
-    .tuple([z.number().int().min(100).max(599), z.number().int().min(100).max(599)])
-    .refine(([min, max]) => min <= max, "expectStatus must be [min, max] with min <= max")
-    .optional(),
-});
-export type HttpConfig = z.infer<typeof httpConfigSchema>;
+// the same schema that validated the config when the task was saved
+export { httpConfig as httpConfigSchema, type HttpConfig } from "../tasks/config-schemas.ts";
+import { httpConfig as httpConfigSchema } from "../tasks/config-schemas.ts";
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024; // read at most this much of a response
 const TEXT_RESULT_CHARS = 10_000;

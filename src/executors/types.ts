@@ -1,6 +1,7 @@
 // The contract between the runner and an executor: one module per task kind turns a claimed
 // execution into a result, reporting progress and log lines through this small context.
 import type { Logger } from "pino";
+import type { z } from "zod";
 
 /** Any subset; the runner merges it into the execution row and publishes it. */
 export interface ProgressUpdate {
@@ -41,3 +42,20 @@ export class ExecutionFailure extends Error {
 }
 
 export type Executor = (ctx: ExecutionContext) => Promise<ExecutorOutcome>;
+
+/** One line per run error: "steps: Invalid input: expected number, received string; stepMs: …" */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`).join("; ");
+}
+
+/** Shared by all executors: the abort reason (cancel, timeout, shutdown) as text for the error. */
+export function describeReason(reason: unknown): string {
+  if (reason instanceof Error) return reason.message || reason.name;
+  if (reason === undefined) return "aborted";
+  if (typeof reason === "string") return reason;
+  try {
+    return JSON.stringify(reason);
+  } catch {
+    return String(reason);
+  }
+}

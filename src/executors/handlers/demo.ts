@@ -1,8 +1,7 @@
 // Built-in `demo.*` handlers: enough to exercise scheduling, progress, cancellation and failure
 // without any external program.
 import { z } from "zod";
-import { describeReason, formatIssues } from "../command.ts";
-import { ExecutionFailure, type ExecutionContext } from "../types.ts";
+import { describeReason, ExecutionFailure, formatIssues, type ExecutionContext } from "../types.ts";
 
 const MAX_TIMER_MS = 2_147_483_647; // setTimeout's ceiling
 
