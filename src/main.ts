@@ -75,6 +75,8 @@ async function start() {
       ].join("\n"),
     );
   }
+  // last line of defence: a bug in a background loop is logged, it does not take the service down
+  process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

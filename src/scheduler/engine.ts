@@ -49,6 +49,8 @@ const INSTANCE_BEAT_MS = 5000;
 
 export class Engine {
   private readonly loops: NodeJS.Timeout[] = [];
+  /** loop bodies in flight, awaited on stop so nothing touches a closed database */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private running = false;
   readonly startedAt: Date;
 
@@ -83,6 +85,7 @@ export class Engine {
     this.running = false;
     for (const t of this.loops.splice(0)) clearInterval(t);
     this.deps.timers.stop();
+    await Promise.allSettled([...this.inFlight]);
     await this.deps.runner.stop(this.deps.shutdownGraceMs);
     await this.deps.prisma.instance.delete({ where: { id: this.deps.instanceId } }).catch(() => {});
   }
@@ -163,16 +166,16 @@ export class Engine {
   /** a loop that never overlaps itself and never throws out of its timer */
   private every(ms: number, fn: () => Promise<unknown>): void {
     let busy = false;
-    const timer = setInterval(async () => {
-      if (busy) return;
+    const timer = setInterval(() => {
+      if (busy || !this.running) return;
       busy = true;
-      try {
-        await fn();
-      } catch (e) {
-        this.deps.logger.error({ err: e }, "engine loop failed");
-      } finally {
-        busy = false;
-      }
+      const run = fn()
+        .catch((e) => this.deps.logger.error({ err: e }, "engine loop failed"))
+        .finally(() => {
+          busy = false;
+          this.inFlight.delete(run);
+        });
+      this.inFlight.add(run);
     }, ms);
     this.loops.push(timer);
   }
