@@ -121,7 +121,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         if (row.leaseExpiresAt === null) await workflows?.cancelRequested(row);
       },
     });
-    workflows = createWorkflowEngine({ executions });
+    workflows = createWorkflowEngine({ prisma, executions, events, bus, audit, clock, logger });
     runner = new Runner({
       prisma,
       executions,

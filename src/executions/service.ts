@@ -154,11 +154,13 @@ export class ExecutionService {
         WHERE e.status = 'PENDING' AND e."runAfter" <= ${now}
         ORDER BY e."runAfter", e.id
         LIMIT ${limit * 4}
-        FOR UPDATE OF e SKIP LOCKED`;
+        FOR NO KEY UPDATE OF e SKIP LOCKED`;
       const out: Execution[] = [];
       let workers = 0;
       const busyTasks = new Set<number>();
-      // lock task rows in id order: two claimers then cannot deadlock on each other
+      // NO KEY UPDATE locks: a concurrent insert referencing these rows (an audit event, a retry)
+      // only needs KEY SHARE and must not deadlock with a claim. Task rows are locked in id order
+      // so two claimers cannot deadlock on each other.
       const lockedTasks = new Set<number>();
       const ordered = [...candidates].sort((a, b) => a.taskId - b.taskId || 0);
       const decisions = new Map<number, "run" | "wait" | "skip" | "disabled">();
@@ -172,7 +174,7 @@ export class ExecutionService {
           continue;
         }
         if (!lockedTasks.has(c.taskId)) {
-          await tx.$queryRaw`SELECT id FROM "Task" WHERE id = ${c.taskId} FOR UPDATE`;
+          await tx.$queryRaw`SELECT id FROM "Task" WHERE id = ${c.taskId} FOR NO KEY UPDATE`;
           lockedTasks.add(c.taskId);
           const running = await tx.$queryRaw<{ n: number }[]>`
             SELECT count(*)::int AS n FROM "Execution" WHERE "taskId" = ${c.taskId} AND status = 'RUNNING'`;
@@ -297,7 +299,7 @@ export class ExecutionService {
         SELECT id, "workerId", "leaseExpiresAt" FROM "Execution"
         WHERE status = 'RUNNING' AND "leaseExpiresAt" < ${now}
         ORDER BY "leaseExpiresAt" LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED`;
+        FOR NO KEY UPDATE SKIP LOCKED`;
       const out: Execution[] = [];
       for (const e of expired) {
         const error = `lease lost: worker ${e.workerId ?? "?"} stopped heart-beating (lease expired at ${new Date(e.leaseExpiresAt).toISOString()})`;

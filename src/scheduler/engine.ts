@@ -87,6 +87,7 @@ export class Engine {
     this.deps.timers.stop();
     await Promise.allSettled([...this.inFlight]);
     await this.deps.runner.stop(this.deps.shutdownGraceMs);
+    await this.deps.workflows.stop();
     await this.deps.prisma.instance.delete({ where: { id: this.deps.instanceId } }).catch(() => {});
   }
 

@@ -89,7 +89,7 @@ export class Fires {
   async fireDue(taskId: number): Promise<Execution[]> {
     const { prisma, clock, executions } = this.deps;
     const created = await prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM "Task" WHERE id = ${taskId} FOR UPDATE`;
+      const locked = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM "Task" WHERE id = ${taskId} FOR NO KEY UPDATE`;
       if (!locked.length) return [];
       const task = (await tx.task.findUnique({ where: { id: taskId } }))!;
       if (!task.enabled || task.paused || !task.nextRunAt) return [];

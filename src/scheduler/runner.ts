@@ -15,6 +15,9 @@ import type { Logger } from "../logging/logger.ts";
 import { ExecutionFailure, type Executor, type LogStream, type ProgressUpdate } from "../executors/types.ts";
 import type { WorkflowDriver } from "./workflow-driver.ts";
 
+/** The error of a run cancelled because its instance stopped (not by anybody's decision). */
+export const SHUTDOWN_CANCEL_ERROR = "cancelled: instance shutting down";
+
 /** Why a run's AbortSignal fired; decides its final status. */
 export class AbortReason extends Error {
   constructor(readonly kind: "cancel" | "timeout" | "shutdown" | "lease", message: string) {
@@ -215,7 +218,7 @@ export class Runner {
       await Promise.race([all(), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
       clearTimeout(timer);
     }
-    for (const run of this.active.values()) run.controller.abort(new AbortReason("shutdown", "cancelled: instance shutting down"));
+    for (const run of this.active.values()) run.controller.abort(new AbortReason("shutdown", SHUTDOWN_CANCEL_ERROR));
     await all();
     clearInterval(this.heartbeatTimer);
     while (this.pumping) await new Promise((r) => setTimeout(r, 10));

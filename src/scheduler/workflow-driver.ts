@@ -13,4 +13,7 @@ export interface WorkflowDriver {
   cancelRequested(parent: Execution): Promise<void>;
   /** start-up and safety poll: advance every RUNNING workflow (missed events, restarts, timeouts) */
   resumeAll(): Promise<void>;
+  /** no more advances; waits for the ones under way (after the runner stopped: its shutdown
+   *  cancels still advance their workflows) */
+  stop(): Promise<void>;
 }
