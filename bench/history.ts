@@ -7,6 +7,9 @@
 //   BENCH_ITERATIONS  at most this many timed runs  (default 300)
 //   DATABASE_URL      server to use (its database name is replaced by jobgraph_bench_history[_N])
 //                     default postgresql://postgres@127.0.0.1:5432/test; only loopback hosts
+//   BENCH_RETENTION=1 also time a retention pass (on a throw-away copy of the database): prune
+//                     by age (20 days) and count (10,000 per task) while a small write (a
+//                     heartbeat-like UPDATE) runs every 20 ms, to see what pruning costs the engine
 //
 // The database is created, migrated (migrateDatabase, like every start) and seeded with SQL
 // (INSERT … SELECT generate_series: 30 days of history, a skewed spread over tasks, a realistic
@@ -20,6 +23,7 @@ import pg from "pg";
 import { createApp, migrateDatabase, ROOT } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { openDatabase } from "../src/db/database.ts";
+import { RetentionJob } from "../src/executions/retention.ts";
 import { encodeId } from "../src/graphql/ids.ts";
 import { createLogger } from "../src/logging/logger.ts";
 
@@ -109,7 +113,7 @@ async function seed(c: pg.Client): Promise<SeedInfo> {
   const from = new Date(seededAt.getTime() - 30 * DAY_MS);
   console.log(`seeding ${dbName}: ${TASKS.toLocaleString("en")} tasks, ${EXECUTIONS.toLocaleString("en")} executions over 30 days …`);
   await c.query(`COMMENT ON DATABASE "${dbName}" IS NULL`);
-  await c.query(`TRUNCATE "Task", "Execution", "ExecutionLog", "AuditEvent" RESTART IDENTITY CASCADE`);
+  await c.query(`TRUNCATE "Task", "Execution", "ExecutionLog", "ExecutionCount", "AuditEvent" RESTART IDENTITY CASCADE`);
   // manual-only tasks (no schedule): the app started for measuring fires nothing
   await c.query(
     `INSERT INTO "Task" (name, kind, config, enabled, paused, "maxRetries", "createdAt", "updatedAt")
@@ -251,6 +255,16 @@ function cases(info: SeedInfo, deepCursor: string): Case[] {
       variables: () => ({ from: since }),
     },
     {
+      name: "stats all tasks, last 7 days",
+      query: `query($from: DateTime) { stats(from: $from) { ${STATS} } }`,
+      variables: () => ({ from: new Date(new Date(info.seededAt).getTime() - 7 * DAY_MS).toISOString() }),
+    },
+    {
+      name: "stats all tasks, all 30 days",
+      query: `query { stats { ${STATS} } }`,
+      variables: () => ({}),
+    },
+    {
       name: "tasks(first: 50) with stats last 24h",
       query: `query($from: DateTime) { tasks(first: 50) { edges { node { name stats(from: $from) { total successRate p95DurationMs lastFinishedAt lastStatus } } } } }`,
       variables: () => ({ from: since }),
@@ -338,6 +352,64 @@ async function main() {
     report(results);
   } finally {
     await app.stop();
+  }
+  if (env.BENCH_RETENTION === "1") await retentionPass(info);
+}
+
+async function retentionPass(info: SeedInfo) {
+  const copy = `${dbName}_retention`;
+  await withClient(serverUrl, async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS "${copy}" WITH (FORCE)`);
+    await c.query(`CREATE DATABASE "${copy}" TEMPLATE "${dbName}"`);
+  });
+  const url = new URL(serverUrl);
+  url.pathname = `/${copy}`;
+  const db = await openDatabase({ url: url.toString(), poolSize: 4 });
+  try {
+    const [{ before }] = await db.prisma.$queryRaw<{ before: number }[]>`SELECT count(*)::int AS before FROM "Execution"`;
+    const batchMs: number[] = [];
+    let last = performance.now();
+    const job = new RetentionJob(
+      {
+        prisma: db.prisma,
+        clock: { now: () => new Date(info.seededAt) },
+        logger: createLogger("silent"),
+        onPruned: () => {
+          const now = performance.now();
+          batchMs.push(now - last);
+          last = now;
+        },
+      },
+      { retentionDays: 20, perTask: 10_000, maxLogLines: 2000 },
+    );
+    let probing = true;
+    const probe: number[] = [];
+    const prober = (async () => {
+      while (probing) {
+        const t0 = performance.now();
+        await db.prisma.$executeRaw`UPDATE "Execution" SET "heartbeatAt" = now() WHERE status = 'RUNNING'`;
+        probe.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const started = performance.now();
+    last = started;
+    const r = await job.runOnce();
+    const ms = performance.now() - started;
+    probing = false;
+    await prober;
+    const b = [...batchMs].sort((x, y) => x - y);
+    const p = [...probe].sort((x, y) => x - y);
+    console.log(
+      `\nretention pass on ${before.toLocaleString("en")} executions: pruned ${r.byAge.toLocaleString("en")} by age (> 20 days) and ` +
+        `${r.byCount.toLocaleString("en")} by count (> 10,000 per task) in ${(ms / 1000).toFixed(1)} s ` +
+        `(${Math.round(((r.byAge + r.byCount) * 1000) / ms).toLocaleString("en")} executions/s, ${b.length} batches with 50 ms pauses)`,
+    );
+    console.log(`  batch time p50 ${quantile(b, 0.5).toFixed(1)} ms, p99 ${quantile(b, 0.99).toFixed(1)} ms (pause included)`);
+    console.log(`  a concurrent heartbeat UPDATE: p50 ${quantile(p, 0.5).toFixed(1)} ms, p99 ${quantile(p, 0.99).toFixed(1)} ms, max ${p.at(-1)!.toFixed(1)} ms`);
+  } finally {
+    await db.close();
+    await withClient(serverUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${copy}" WITH (FORCE)`));
   }
 }
 

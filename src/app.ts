@@ -17,6 +17,7 @@ import { EventPublisher } from "./events/publisher.ts";
 import type { JobgraphEvents } from "./events/types.ts";
 import { ExecutionService } from "./executions/service.ts";
 import { HistoryQueries } from "./executions/history.ts";
+import { RetentionJob } from "./executions/retention.ts";
 import { createCommandExecutor } from "./executors/command.ts";
 import { createHandlerExecutor } from "./executors/handler.ts";
 import { createDefaultHandlerRegistry, type HandlerRegistry } from "./executors/handlers/registry.ts";
@@ -99,6 +100,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     const bus = new EventBus<JobgraphEvents>();
     const notifier = db.listen ? createPgNotifier(prisma, instanceId, logger) : silentNotifier;
     const events = new EventPublisher({ bus, notifier });
+    const metrics = createMetrics({ prisma, bus, workerId: instanceId });
+    closers.push(() => metrics.stop());
     const audit = new AuditLog({ prisma, logger });
     const handlers = options.handlers ?? createDefaultHandlerRegistry();
 
@@ -115,6 +118,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       wake: () => runner?.wake(),
       onFinished: (row) => {
         if (row.parentId !== null) workflows?.childFinished(row.parentId);
+        metrics.executionFinished(row);
       },
       onCancelRequested: async (row) => {
         // only workflow parents run without a lease
@@ -197,8 +201,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (config.demo) await seedDemo({ prisma, tasks, logger });
     await engine.start();
     closers.push(() => engine.stop());
-    const metrics = createMetrics({ prisma, bus, workerId: instanceId });
-    closers.push(() => metrics.stop());
+    const retention = new RetentionJob(
+      { prisma, clock, logger, audit, onPruned: (n, reason) => metrics.pruned(n, reason) },
+      { retentionDays: config.retentionDays, perTask: config.retentionPerTask, maxLogLines: config.maxLogLines, intervalMs: config.retentionIntervalMs },
+    );
+    retention.start();
+    closers.push(() => retention.stop());
 
     let http: HttpServer | null = null;
     if (options.http !== false) {

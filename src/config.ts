@@ -43,6 +43,8 @@ const variables = {
   JOBGRAPH_RETENTION_DAYS: int(0, 36500).default(30),
   /** retention: keep at most this many finished executions per task (0 = no limit) */
   JOBGRAPH_RETENTION_PER_TASK: int(0, 100_000_000).default(10_000),
+  /** retention: how often the pruning job runs */
+  JOBGRAPH_RETENTION_INTERVAL_SECONDS: int(1, 24 * 3600).default(60),
   /** log lines kept per execution (head and tail) */
   JOBGRAPH_MAX_LOG_LINES: int(10, 1_000_000).default(2000),
 } as const;
@@ -66,6 +68,7 @@ export interface Config {
   catchUpMax: number;
   retentionDays: number;
   retentionPerTask: number;
+  retentionIntervalMs: number;
   maxLogLines: number;
 }
 
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     catchUpMax: vars.JOBGRAPH_CATCH_UP_MAX,
     retentionDays: vars.JOBGRAPH_RETENTION_DAYS,
     retentionPerTask: vars.JOBGRAPH_RETENTION_PER_TASK,
+    retentionIntervalMs: vars.JOBGRAPH_RETENTION_INTERVAL_SECONDS * 1000,
     maxLogLines: vars.JOBGRAPH_MAX_LOG_LINES,
   };
 }

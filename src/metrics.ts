@@ -1,53 +1,71 @@
 // Prometheus metrics (prom-client) on a registry of this app's own, so several apps in one
-// process (tests) do not collide. Counters and histograms are fed by the engine's events;
-// gauges that describe the database are read when scraped.
+// process (tests) do not collide.
+// - Ends of runs are counted by the instance that wrote the final state (ExecutionService's
+//   onFinished hook calls `executionFinished`): every end exactly once in the cluster, whether a
+//   worker finished it, the sweeper failed it, or an operator cancelled it before it started.
+// - Fire lateness is observed by the instance that started the run (its RUNNING event).
+// - Gauges that describe the database (active executions) are read when scraped; the
+//   subscription gauge counts this instance's live GraphQL subscriptions.
+// - Process metrics are prom-client's defaults under their standard names (process_*, nodejs_*).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EventBus } from "./events/bus.ts";
 import type { JobgraphEvents } from "./events/types.ts";
 import { isFinal } from "./executions/service.ts";
-import type { PrismaClient } from "./generated/prisma/client.ts";
+import type { Execution, PrismaClient } from "./generated/prisma/client.ts";
 
 export interface Metrics {
   registry: Registry;
+  /** a final state was written by this instance */
+  executionFinished(row: Execution): void;
+  /** retention pruned `count` executions */
+  pruned(count: number, reason: "age" | "count"): void;
   stop(): void;
 }
 
+/** task names are labels; a rename shows up after this long */
+const TASK_NAME_TTL_MS = 60_000;
+
 export function createMetrics(deps: { prisma: PrismaClient; bus: EventBus<JobgraphEvents>; workerId: string }): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "jobgraph_process_" });
-  const taskNames = new Map<number, string>();
+  collectDefaultMetrics({ register: registry });
+  const taskNames = new Map<number, { name: string; at: number }>();
   const taskName = async (id: number) => {
-    let name = taskNames.get(id);
-    if (!name) {
-      name = (await deps.prisma.task.findUnique({ where: { id }, select: { name: true } }))?.name ?? String(id);
-      taskNames.set(id, name);
-    }
+    const cached = taskNames.get(id);
+    if (cached && Date.now() - cached.at < TASK_NAME_TTL_MS) return cached.name;
+    const name = (await deps.prisma.task.findUnique({ where: { id }, select: { name: true } }))?.name ?? cached?.name ?? String(id);
+    taskNames.set(id, { name, at: Date.now() });
     return name;
   };
 
   const finished = new Counter({
     name: "jobgraph_executions_finished_total",
-    help: "Executions that reached a final state, by task and status",
+    help: "Executions that reached a final state, by task and final status",
     labelNames: ["task", "status"],
     registers: [registry],
   });
   const duration = new Histogram({
     name: "jobgraph_execution_duration_seconds",
-    help: "Run time of finished executions",
+    help: "Run time (finishedAt - startedAt) of finished executions that started, by task and final status",
     labelNames: ["task", "status"],
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600],
     registers: [registry],
   });
   const lateness = new Histogram({
     name: "jobgraph_fire_lateness_seconds",
-    help: "Actual start minus scheduledAt, for runs this instance started",
+    help: "Actual start minus scheduledAt, for runs this instance started, by trigger",
     labelNames: ["trigger"],
     buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
     registers: [registry],
   });
+  const pruned = new Counter({
+    name: "jobgraph_retention_pruned_total",
+    help: "Executions deleted by retention on this instance, by reason (age, count)",
+    labelNames: ["reason"],
+    registers: [registry],
+  });
   new Gauge({
     name: "jobgraph_executions_active",
-    help: "Executions RUNNING or PENDING in the database",
+    help: "Executions RUNNING or PENDING in the database, by status",
     labelNames: ["status"],
     registers: [registry],
     async collect() {
@@ -66,17 +84,24 @@ export function createMetrics(deps: { prisma: PrismaClient; bus: EventBus<Jobgra
   });
 
   const off = deps.bus.on("executionStatus", "*", (row) => {
-    void (async () => {
-      const task = await taskName(row.taskId);
-      if (row.status === "RUNNING" && row.startedAt && row.workerId === deps.workerId) {
-        lateness.observe({ trigger: row.trigger }, Math.max(0, (row.startedAt.getTime() - row.scheduledAt.getTime()) / 1000));
-      }
-      // count each end once in the cluster: on the instance that ran it (or any, for never-run ends)
-      if (isFinal(row.status) && (row.workerId === deps.workerId || row.workerId === null)) {
-        finished.inc({ task, status: row.status });
-        if (row.durationMs !== null) duration.observe({ task, status: row.status }, row.durationMs / 1000);
-      }
-    })().catch(() => {});
+    if (row.status !== "RUNNING" || !row.startedAt || row.workerId !== deps.workerId) return;
+    lateness.observe({ trigger: row.trigger }, Math.max(0, (row.startedAt.getTime() - row.scheduledAt.getTime()) / 1000));
   });
-  return { registry, stop: off };
+
+  return {
+    registry,
+    executionFinished(row) {
+      if (!isFinal(row.status)) return;
+      void taskName(row.taskId)
+        .then((task) => {
+          finished.inc({ task, status: row.status });
+          if (row.durationMs !== null) duration.observe({ task, status: row.status }, row.durationMs / 1000);
+        })
+        .catch(() => {});
+    },
+    pruned(count, reason) {
+      pruned.inc({ reason }, count);
+    },
+    stop: off,
+  };
 }
