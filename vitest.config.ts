@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { defineConfig } from "vitest/config";
 
 // Unit tests (no database) run once. Every database test runs against embedded PGlite, and
@@ -6,6 +7,9 @@ import { defineConfig } from "vitest/config";
 const postgres = process.env.TEST_DATABASE_URL;
 
 export default defineConfig({
+  // One copy of graphql for everybody: vite would give our sources graphql's ESM build while
+  // yoga and Pothos (loaded by Node) get the CommonJS one, and `instanceof GraphQLError` fails.
+  resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve("graphql") }] },
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -2,6 +2,29 @@
 // resolver (rather than each service method) makes it impossible to add a mutation that forgets.
 import type { Context } from "./context.ts";
 
+/** The audit action of each mutation (what `auditEvents(action:)` filters on). */
+export const AUDIT_ACTIONS = {
+  createTask: "task.create",
+  updateTask: "task.update",
+  deleteTask: "task.delete",
+  enableTask: "task.enable",
+  disableTask: "task.disable",
+  pauseTask: "task.pause",
+  resumeTask: "task.resume",
+  triggerTask: "task.trigger",
+  cancelExecution: "execution.cancel",
+  markExecutionFailed: "execution.markFailed",
+  deleteExecution: "execution.delete",
+  pauseScheduler: "scheduler.pause",
+  resumeScheduler: "scheduler.resume",
+} as const;
+
+/** A mutation refused before its resolver ran (no token, a role too low) is on record too. */
+export function auditDenied(ctx: Context, field: string, error: string): void {
+  const action = (AUDIT_ACTIONS as Record<string, string>)[field] ?? field;
+  void ctx.audit.record({ actor: ctx.viewer?.sub ?? null, action, ok: false, error, details: { denied: true } });
+}
+
 export interface AuditTarget {
   taskId?: number | null;
   executionId?: number | null;
@@ -19,7 +42,9 @@ export async function audited<T>(
   const clean = details ? (JSON.parse(JSON.stringify(details)) as Record<string, never>) : undefined;
   try {
     const result = await run();
-    await ctx.audit.record({ actor, action, ok: true, ...target, ...targetOf?.(result), details: clean });
+    // a delete's target is gone: the event keeps its id in `details` instead of a dangling link
+    const linked = await targetStillExists(ctx, { ...target, ...targetOf?.(result) });
+    await ctx.audit.record({ actor, action, ok: true, ...linked, details: clean });
     return result;
   } catch (e) {
     // a rejected mutation changed nothing, but the attempt is on record

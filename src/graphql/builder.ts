@@ -8,6 +8,7 @@ import { GraphQLError } from "graphql";
 import { hasRole } from "../auth/roles.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
+import { auditDenied } from "./audited.ts";
 import type { Context } from "./context.ts";
 
 export const builder = new SchemaBuilder<{
@@ -30,10 +31,13 @@ export const builder = new SchemaBuilder<{
       operator: hasRole(ctx.viewer, "operator"),
       admin: hasRole(ctx.viewer, "admin"),
     }),
-    unauthorizedError: (_parent, ctx) =>
-      ctx.viewer
+    unauthorizedError: (_parent, ctx, info) => {
+      const error = ctx.viewer
         ? new GraphQLError(`role "${ctx.viewer.role}" may not do this`, { extensions: { code: "FORBIDDEN" } })
-        : new GraphQLError("authentication required: send Authorization: Bearer <token>", { extensions: { code: "UNAUTHENTICATED" } }),
+        : new GraphQLError("authentication required: send Authorization: Bearer <token>", { extensions: { code: "UNAUTHENTICATED" } });
+      if (info.parentType.name === "Mutation") auditDenied(ctx, info.fieldName, error.message);
+      return error;
+    },
   },
   prisma: {
     client: (ctx) => ctx.prisma,

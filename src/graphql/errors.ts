@@ -2,6 +2,7 @@
 // that already carry a code pass through; anything else is masked as INTERNAL and logged with a
 // correlation id the client can quote.
 import { randomUUID } from "node:crypto";
+import { PothosValidationError } from "@pothos/core";
 import { GraphQLError } from "graphql";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -18,6 +19,10 @@ export function createErrorMasker(logger: Logger) {
         ...at,
         extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
       });
+    }
+    // Pothos rejecting the client's arguments (a negative `first`, a malformed cursor or id)
+    if (original instanceof PothosValidationError) {
+      return new GraphQLError(original.message, { ...at, extensions: { code: "VALIDATION" } });
     }
     if (original instanceof GraphQLError && KNOWN_CODES.has(String(original.extensions?.code))) {
       return graphqlError && graphqlError !== original ? new GraphQLError(original.message, { ...at, extensions: original.extensions }) : original;

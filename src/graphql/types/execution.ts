@@ -1,14 +1,17 @@
 import type { Execution } from "../../generated/prisma/client.ts";
 import { isFinal } from "../../executions/service.ts";
-import { executionWhere, type ExecutionFilter, type ExecutionStats } from "../../executions/history.ts";
+import { executionWhere, keysetPage, type ExecutionFilter, type ExecutionStats } from "../../executions/history.ts";
 import { validation } from "../../errors.ts";
-import { audited } from "../audited.ts";
+import { AUDIT_ACTIONS, audited } from "../audited.ts";
 import { builder } from "../builder.ts";
+import { sharedConnection } from "../connections.ts";
 import { decodeId } from "../ids.ts";
 import { ExecutionStatusEnum, TriggerKindEnum } from "./enums.ts";
 
 export const ExecutionRef = builder.prismaNode("Execution", {
   id: { field: "id" },
+  // node(id) of a deleted execution is null (Relay), not an error
+  nullable: true,
   authScopes: { viewer: true },
   fields: (t) => ({
     task: t.relation("task"),
@@ -19,12 +22,6 @@ export const ExecutionRef = builder.prismaNode("Execution", {
     retryOf: t.relation("retryOf", { nullable: true }),
     parent: t.relation("parent", { nullable: true }),
     stepId: t.exposeString("stepId", { nullable: true, description: "The workflow step this execution runs" }),
-    children: t.relatedConnection("children", {
-      cursor: "id",
-      totalCount: true,
-      description: "Workflow steps (and their retries), in the order they were started",
-      query: () => ({ orderBy: { id: "asc" } }),
-    }),
     scheduledAt: t.expose("scheduledAt", { type: "DateTime", description: "Nominal time: the fire time for schedules, the request time otherwise" }),
     startedAt: t.expose("startedAt", { type: "DateTime", nullable: true }),
     finishedAt: t.expose("finishedAt", { type: "DateTime", nullable: true }),
@@ -44,6 +41,22 @@ export const ExecutionRef = builder.prismaNode("Execution", {
     workerId: t.exposeString("workerId", { nullable: true, description: "The instance that runs (or ran) it" }),
   }),
 });
+
+export const ExecutionConnection = sharedConnection("ExecutionConnection", ExecutionRef);
+
+// added after the connection type exists (the type refers to Execution, this field to it)
+builder.prismaObjectField("Execution", "children", (t) =>
+  t.relatedConnection(
+    "children",
+    {
+      cursor: "id",
+      totalCount: true,
+      description: "Workflow steps (and their retries), in the order they were started",
+      query: () => ({ orderBy: { id: "asc" } }),
+    },
+    ExecutionConnection,
+  ),
+);
 
 export const ExecutionFilterInput = builder.inputType("ExecutionFilter", {
   fields: (t) => ({
@@ -70,7 +83,11 @@ export function executionFilterFromArgs(filter: FilterArgs | null | undefined): 
 
 export const ExecutionStatsRef = builder.objectRef<ExecutionStats>("ExecutionStats").implement({
   description:
-    "Counts over executions scheduled in the range. successRate = succeeded / (succeeded + failed + timedOut), null when none; durations over finished runs",
+    "Over the executions scheduled (scheduledAt) in [from, until), all of them when unbounded: total, a count per status " +
+    "(running/pending: those still active). successRate = succeeded / (succeeded + failed + timedOut), the share of runs " +
+    "that ended on their own which succeeded (cancelled and skipped runs are not outcomes and do not count); null when " +
+    "there is none. avg/p50/p95DurationMs over finished runs that started (p50/p95 interpolated like PostgreSQL's " +
+    "percentile_cont). lastFinishedAt/lastStatus: the run of the range that finished last.",
   fields: (t) => ({
     total: t.exposeInt("total"),
     succeeded: t.exposeInt("succeeded"),
@@ -112,10 +129,10 @@ builder.queryFields((t) => ({
     authScopes: { viewer: true },
     description: "Newest first; cursors stay valid while new executions arrive",
     args: { filter: t.arg({ type: ExecutionFilterInput }) },
-    totalCount: (_parent, args, ctx) => ctx.prisma.execution.count({ where: executionWhere(executionFilterFromArgs(args.filter)) }),
+    totalCount: (_parent, args, ctx) => ctx.history.count(executionFilterFromArgs(args.filter)),
     resolve: (query, _root, args, ctx) =>
-      ctx.prisma.execution.findMany({ ...query, where: executionWhere(executionFilterFromArgs(args.filter)), orderBy: { id: "desc" } }),
-  }),
+      ctx.prisma.execution.findMany(keysetPage(query, executionWhere(executionFilterFromArgs(args.filter)))),
+  }, ExecutionConnection),
   stats: t.field({
     type: ExecutionStatsRef,
     authScopes: { viewer: true },
@@ -140,20 +157,20 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), params: t.arg({ type: "JSON" }), force: t.arg.boolean() },
     resolve: (query, _root, args, ctx) => {
       const id = decodeId(String(args.id), "Task", "id");
-      return audited(ctx, "task.trigger", { taskId: id }, { force: args.force ?? false }, async () => {
+      return audited(ctx, AUDIT_ACTIONS.triggerTask, { taskId: id }, { force: args.force ?? false }, async () => {
         const row = await ctx.executions.trigger(id, args.params ?? null, args.force ?? false, ctx.viewer?.sub ?? null);
         return ctx.prisma.execution.findUniqueOrThrow({ ...query, where: { id: row.id } });
       }, (e) => ({ executionId: e.id }));
     },
   }),
-  cancelExecution: executionMutation(t, "execution.cancel", (ctx, id) => ctx.executions.cancel(id, ctx.viewer?.sub ?? null), "operator"),
+  cancelExecution: executionMutation(t, AUDIT_ACTIONS.cancelExecution, (ctx, id) => ctx.executions.cancel(id, ctx.viewer?.sub ?? null), "operator"),
   markExecutionFailed: t.prismaField({
     type: "Execution",
     authScopes: { admin: true },
     args: { id: t.arg.id({ required: true }), reason: t.arg.string() },
     resolve: (query, _root, args, ctx) => {
       const id = decodeId(String(args.id), "Execution", "id");
-      return audited(ctx, "execution.markFailed", { executionId: id }, { reason: args.reason }, async () => {
+      return audited(ctx, AUDIT_ACTIONS.markExecutionFailed, { executionId: id }, { reason: args.reason }, async () => {
         await ctx.executions.markFailed(id, args.reason ?? null, ctx.viewer?.sub ?? null);
         return ctx.prisma.execution.findUniqueOrThrow({ ...query, where: { id } });
       }, (e) => ({ taskId: e.taskId }));
@@ -166,7 +183,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) => {
       const id = decodeId(String(args.id), "Execution", "id");
-      return audited(ctx, "execution.delete", { executionId: id }, { id: String(args.id) }, async () => {
+      return audited(ctx, AUDIT_ACTIONS.deleteExecution, { executionId: id }, { id: String(args.id) }, async () => {
         await ctx.executions.delete(id);
         return String(args.id);
       });
@@ -199,10 +216,10 @@ builder.subscriptionFields((t) => ({
     authScopes: { viewer: true },
     description: "The current state first, then every change; completes after a final state",
     args: { id: t.arg.id({ required: true }) },
-    subscribe: async function* (_root, args, ctx) {
+    subscribe: (_root, args, ctx) => {
       const id = decodeId(String(args.id), "Execution", "id");
       const live = ctx.bus.subscribe("execution", String(id));
-      try {
+      return closingWith(live, (async function* () {
         const current = await ctx.prisma.execution.findUnique({ where: { id } });
         if (!current) throw validation("id", `execution ${args.id} not found`);
         yield current;
@@ -214,9 +231,7 @@ builder.subscriptionFields((t) => ({
           yield row;
           if (isFinal(row.status)) return;
         }
-      } finally {
-        live.close();
-      }
+      })());
     },
     resolve: (row) => row,
   }),
@@ -225,14 +240,12 @@ builder.subscriptionFields((t) => ({
     authScopes: { viewer: true },
     description: "Every status change of this task's executions (or of all tasks' without taskId)",
     args: { taskId: t.arg.id() },
-    subscribe: async function* (_root, args, ctx) {
+    subscribe: (_root, args, ctx) => {
       const key = args.taskId != null ? String(decodeId(String(args.taskId), "Task", "taskId")) : "*";
       const live = ctx.bus.subscribe("executionStatus", key);
-      try {
+      return closingWith(live, (async function* () {
         yield* live;
-      } finally {
-        live.close();
-      }
+      })());
     },
     resolve: (row) => row,
   }),
@@ -241,10 +254,10 @@ builder.subscriptionFields((t) => ({
     authScopes: { viewer: true },
     description: "Lines after afterSeq from the log, then live lines as they are written",
     args: { id: t.arg.id({ required: true }), afterSeq: t.arg.int() },
-    subscribe: async function* (_root, args, ctx) {
+    subscribe: (_root, args, ctx) => {
       const id = decodeId(String(args.id), "Execution", "id");
       const live = ctx.bus.subscribe("logLine", String(id));
-      try {
+      return closingWith(live, (async function* () {
         let seq = args.afterSeq ?? 0;
         for (;;) {
           const backlog = await ctx.history.logLines(id, seq, 1000);
@@ -259,10 +272,29 @@ builder.subscriptionFields((t) => ({
           seq = line.seq;
           yield line;
         }
-      } finally {
-        live.close();
-      }
+      })());
     },
     resolve: (line) => line,
   }),
 }));
+
+/**
+ * Ends `live` when the stream ends, and also when the client leaves: graphql-ws calls return()
+ * on the generator, but an async generator holds return() until its pending `await` settles —
+ * on a quiet topic, never. Closing the bus subscription first settles that await at once.
+ */
+function closingWith<T>(live: { close(): void }, body: AsyncIterable<T>): AsyncGenerator<T> {
+  const stream = (async function* () {
+    try {
+      yield* body;
+    } finally {
+      live.close();
+    }
+  })();
+  const finish = stream.return.bind(stream);
+  stream.return = (value) => {
+    live.close();
+    return finish(value);
+  };
+  return stream;
+}

@@ -1,5 +1,5 @@
 import type { SchedulerStatus } from "../../scheduler/engine.ts";
-import { audited } from "../audited.ts";
+import { AUDIT_ACTIONS, audited } from "../audited.ts";
 import { builder } from "../builder.ts";
 
 const SchedulerStatusRef = builder.objectRef<SchedulerStatus>("SchedulerStatus").implement({
@@ -27,7 +27,7 @@ builder.mutationFields((t) => ({
     type: SchedulerStatusRef,
     authScopes: { admin: true },
     description: "Stop all schedule fires on every instance (manual triggers still run)",
-    resolve: (_root, _args, ctx) => audited(ctx, "scheduler.pause", {}, undefined, async () => {
+    resolve: (_root, _args, ctx) => audited(ctx, AUDIT_ACTIONS.pauseScheduler, {}, undefined, async () => {
       await ctx.engine.setPaused(true);
       return ctx.engine.status();
     }),
@@ -36,7 +36,7 @@ builder.mutationFields((t) => ({
     type: SchedulerStatusRef,
     authScopes: { admin: true },
     description: "Restart schedule fires; fires missed while paused are not caught up",
-    resolve: (_root, _args, ctx) => audited(ctx, "scheduler.resume", {}, undefined, async () => {
+    resolve: (_root, _args, ctx) => audited(ctx, AUDIT_ACTIONS.resumeScheduler, {}, undefined, async () => {
       await ctx.engine.setPaused(false);
       return ctx.engine.status();
     }),

@@ -1,12 +1,13 @@
 import type { Task } from "../../generated/prisma/client.ts";
 import { decodeId } from "../ids.ts";
-import { audited } from "../audited.ts";
+import { AUDIT_ACTIONS, audited } from "../audited.ts";
 import { builder } from "../builder.ts";
 import { taskWhere } from "../../tasks/service.ts";
 import { validation } from "../../errors.ts";
 import { MisfirePolicyEnum, OverlapPolicyEnum, TaskKindEnum } from "./enums.ts";
-import { ExecutionFilterInput, executionFilterFromArgs, ExecutionStatsRef } from "./execution.ts";
-import { executionWhere } from "../../executions/history.ts";
+import { ExecutionConnection, ExecutionFilterInput, executionFilterFromArgs, ExecutionStatsRef } from "./execution.ts";
+import { executionWhere, keysetPage } from "../../executions/history.ts";
+import { sharedConnection } from "../connections.ts";
 
 const ScheduleRef = builder.objectRef<Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone">>("Schedule").implement({
   description: "When a task fires on its own: one of cron, intervalSeconds or runAt, in `timezone`",
@@ -20,6 +21,8 @@ const ScheduleRef = builder.objectRef<Pick<Task, "cron" | "intervalSeconds" | "r
 
 export const TaskRef = builder.prismaNode("Task", {
   id: { field: "id" },
+  // node(id) of a deleted task is null (Relay), not a failed findUniqueOrThrow
+  nullable: true,
   authScopes: { viewer: true },
   fields: (t) => ({
     name: t.exposeString("name"),
@@ -48,12 +51,19 @@ export const TaskRef = builder.prismaNode("Task", {
       description: "The newest execution of this task",
       resolve: (query, task, _args, ctx) => ctx.prisma.execution.findFirst({ ...query, where: { taskId: task.id }, orderBy: { id: "desc" } }),
     }),
-    executions: t.relatedConnection("executions", {
-      cursor: "id",
-      totalCount: true,
-      args: { filter: t.arg({ type: ExecutionFilterInput }) },
-      query: (args) => ({ where: executionWhere(executionFilterFromArgs(args.filter)), orderBy: { id: "desc" } }),
-    }),
+    executions: t.prismaConnection(
+      {
+        type: "Execution",
+        cursor: "id",
+        description: "Newest first (a filter's taskId is this task's)",
+        args: { filter: t.arg({ type: ExecutionFilterInput }) },
+        totalCount: (task, args, ctx) => ctx.history.count({ ...executionFilterFromArgs(args.filter), taskId: task.id }),
+        // keyset paging: a cursor stays valid even when its execution was pruned meanwhile
+        resolve: (query, task, args, ctx) =>
+          ctx.prisma.execution.findMany(keysetPage(query, executionWhere({ ...executionFilterFromArgs(args.filter), taskId: task.id }))),
+      },
+      ExecutionConnection,
+    ),
     stats: t.field({
       type: ExecutionStatsRef,
       args: { from: t.arg({ type: "DateTime" }), until: t.arg({ type: "DateTime" }) },
@@ -63,6 +73,8 @@ export const TaskRef = builder.prismaNode("Task", {
     updatedAt: t.expose("updatedAt", { type: "DateTime" }),
   }),
 });
+
+const TaskConnection = sharedConnection("TaskConnection", TaskRef);
 
 const ScheduleInput = builder.inputType("ScheduleInput", {
   description: "Exactly one of cron (5 fields, or 6 with leading seconds), intervalSeconds or runAt; timezone is an IANA name (default UTC)",
@@ -126,7 +138,7 @@ builder.queryFields((t) => ({
     args: { filter: t.arg({ type: TaskFilterInput }) },
     totalCount: (_parent, args, ctx) => ctx.prisma.task.count({ where: taskWhere(args.filter) }),
     resolve: (query, _root, args, ctx) => ctx.prisma.task.findMany({ ...query, where: taskWhere(args.filter), orderBy: { id: "asc" } }),
-  }),
+  }, TaskConnection),
 }));
 
 const taskArg = (t: any) => t.arg.id({ required: true });
@@ -137,7 +149,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     args: { input: t.arg({ type: CreateTaskInput, required: true }) },
     resolve: (query, _root, { input }, ctx) =>
-      audited(ctx, "task.create", {}, { name: (input as { name?: string }).name }, async () => {
+      audited(ctx, AUDIT_ACTIONS.createTask, {}, { name: (input as { name?: string }).name }, async () => {
         const task = await ctx.tasks.create(input as never);
         return ctx.prisma.task.findUniqueOrThrow({ ...query, where: { id: task.id } });
       }, (task) => ({ taskId: task.id })),
@@ -148,7 +160,7 @@ builder.mutationFields((t) => ({
     args: { id: taskArg(t), input: t.arg({ type: UpdateTaskInput, required: true }) },
     resolve: (query, _root, args, ctx) => {
       const id = decodeId(String(args.id), "Task", "id");
-      return audited(ctx, "task.update", { taskId: id }, { fields: Object.keys(args.input) }, async () => {
+      return audited(ctx, AUDIT_ACTIONS.updateTask, { taskId: id }, { fields: Object.keys(args.input) }, async () => {
         await ctx.tasks.update(id, args.input as never);
         return ctx.prisma.task.findUniqueOrThrow({ ...query, where: { id } });
       });
@@ -161,16 +173,16 @@ builder.mutationFields((t) => ({
     args: { id: taskArg(t) },
     resolve: (_root, args, ctx) => {
       const id = decodeId(String(args.id), "Task", "id");
-      return audited(ctx, "task.delete", { taskId: id }, { id: String(args.id) }, async () => {
+      return audited(ctx, AUDIT_ACTIONS.deleteTask, { taskId: id }, { id: String(args.id) }, async () => {
         await ctx.tasks.delete(id);
         return String(args.id);
       });
     },
   }),
-  ...switchMutation(t, "enableTask", "task.enable", { enabled: true }),
-  ...switchMutation(t, "disableTask", "task.disable", { enabled: false }),
-  ...switchMutation(t, "pauseTask", "task.pause", { paused: true }),
-  ...switchMutation(t, "resumeTask", "task.resume", { paused: false }),
+  ...switchMutation(t, "enableTask", AUDIT_ACTIONS.enableTask, { enabled: true }),
+  ...switchMutation(t, "disableTask", AUDIT_ACTIONS.disableTask, { enabled: false }),
+  ...switchMutation(t, "pauseTask", AUDIT_ACTIONS.pauseTask, { paused: true }),
+  ...switchMutation(t, "resumeTask", AUDIT_ACTIONS.resumeTask, { paused: false }),
 }));
 
 function switchMutation(t: any, field: string, action: string, change: { enabled?: boolean; paused?: boolean }) {
