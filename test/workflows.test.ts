@@ -5,7 +5,7 @@
 // subscriptions on the parent, and a restart mid-workflow that resumes and runs each step once.
 // Steps are HANDLER tasks (demo.sleep, demo.fail) with short sleeps; overlap is checked by
 // comparing start/finish times, never against a wall-clock budget.
-import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   collect,
   createTask,
@@ -19,10 +19,6 @@ import {
 } from "./helpers/app.ts";
 import { createTestDatabase, testBackend } from "./helpers/database.ts";
 
-// Work-around for a test-harness hazard (same as test/executions.test.ts): under vitest, `graphql`
-// imported from src/ resolves to the ESM copy while yoga and Pothos get the CJS one, so domain
-// errors (VALIDATION, CONFLICT) would be masked as INTERNAL. Harmless once vitest aliases graphql.
-vi.mock("graphql", async () => (await import("node:module")).createRequire(import.meta.url)("graphql"));
 
 let t: TestApp;
 let seq = 0;
