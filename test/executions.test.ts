@@ -4,11 +4,11 @@
 // delete, disabled/paused tasks and the overlap policies.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { decodeId } from "../src/graphql/ids.ts";
+import { isAlive } from "./helpers/processes.ts";
 import {
   EXECUTION_FIELDS,
   createTask,
@@ -21,10 +21,13 @@ import {
   type GqlResult,
   type TestApp,
 } from "./helpers/app.ts";
+import { scriptFolder } from "./helpers/scripts.ts";
 
 
 let t: TestApp;
-const tmp = mkdtempSync(join(tmpdir(), "jobgraph-exec-e2e-"));
+const scripts = scriptFolder("jobgraph-exec-e2e-");
+const tmp = scripts.dir;
+const script = scripts.write;
 let taskSeq = 0;
 const uniqueName = (base: string) => `${base}-${++taskSeq}`;
 
@@ -33,37 +36,17 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  scripts.remove();
 });
 
 // ── small helpers ────────────────────────────────────────────────────────────────────────────
 
-function script(name: string, source: string): string {
-  const file = join(tmp, name);
-  writeFileSync(file, source);
-  return file;
-}
 
 /** a fresh folder for one run's pid files */
 function runDir(): string {
   return mkdtempSync(join(tmp, "run-"));
 }
 
-/** PID 1 in this sandbox may not reap orphans: a zombie (state Z) counts as gone. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
-    throw err;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 async function readPids(dir: string, names: string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};

@@ -1,16 +1,18 @@
 // The live view, end to end over real WebSocket clients (graphql-transport-ws): executionUpdated,
 // executionEvents and executionLogLines, and a client that stops reading must not hurt the others.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { collect, createTask, getExecution, sleep, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
+import { scriptFolder } from "./helpers/scripts.ts";
 
 let t: TestApp;
-const tmp = mkdtempSync(join(tmpdir(), "jobgraph-live-"));
+const scripts = scriptFolder("jobgraph-live-");
+const tmp = scripts.dir;
+const script = scripts.write;
 let taskSeq = 0;
 const uniqueName = (base: string) => `${base}-${++taskSeq}`;
 
@@ -19,14 +21,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  scripts.remove();
 });
 
-function script(name: string, source: string): string {
-  const file = join(tmp, name);
-  writeFileSync(file, source);
-  return file;
-}
 
 /** Subscribes in the background, collecting events until stop() (which returns them). */
 function listen<T = any>(client: Client, query: string, variables: Record<string, unknown>) {

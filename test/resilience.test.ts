@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterEach, expect, test } from "vitest";
 import { ROOT } from "../src/app.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
+import { isAlive } from "./helpers/processes.ts";
 import { createTask, startTestApp, TEST_SECRET, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 
 interface Service {
@@ -71,19 +72,6 @@ async function startService(db: TestDatabase, env: Record<string, string> = {}):
   };
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // PID 1 of this sandbox may not reap: a zombie is dead
-  try {
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-};
 
 function scratch() {
   return mkdtempSync(path.join(os.tmpdir(), "jobgraph-resilience-"));
@@ -109,7 +97,7 @@ fs.writeFileSync(${JSON.stringify(marker)},"");fs.writeFileSync(${JSON.stringify
   await service.exited;
   // nobody can clean up after SIGKILL: the orphaned command is ours to stop
   const orphan = Number(readFileSync(pidFile, "utf8"));
-  if (alive(orphan)) process.kill(orphan, "SIGKILL");
+  if (isAlive(orphan)) process.kill(orphan, "SIGKILL");
 
   const t: TestApp = await startTestApp({ db });
   cleanups.push(() => t.stop());
@@ -142,7 +130,7 @@ test("SIGTERM: short runs finish, long ones are cancelled and recorded, no proce
   service.proc.kill("SIGTERM");
   expect(await service.exited).toBe(0);
   const grandchild = Number(readFileSync(pidFile, "utf8"));
-  expect(alive(grandchild)).toBe(false);
+  expect(isAlive(grandchild)).toBe(false);
 
   const t = await startTestApp({ db });
   cleanups.push(() => t.stop());

@@ -9,7 +9,7 @@ import type { EventBus } from "../events/bus.ts";
 import type { EventPublisher } from "../events/publisher.ts";
 import type { JobgraphEvents } from "../events/types.ts";
 import { isFinal, type ExecutionService, type FinalState } from "../executions/service.ts";
-import type { Execution, PrismaClient, Task } from "../generated/prisma/client.ts";
+import type { Execution, PrismaClient } from "../generated/prisma/client.ts";
 import type { TaskKind } from "../generated/prisma/enums.ts";
 import type { Logger } from "../logging/logger.ts";
 import { ExecutionFailure, type Executor, type LogStream, type ProgressUpdate } from "../executors/types.ts";

@@ -10,6 +10,7 @@ import { createHttpExecutor } from "../../src/executors/http.ts";
 import { createHandlerExecutor } from "../../src/executors/handler.ts";
 import { createDefaultHandlerRegistry } from "../../src/executors/handlers/registry.ts";
 import { ExecutionFailure, type ExecutionContext, type LogStream, type ProgressUpdate } from "../../src/executors/types.ts";
+import { isAlive } from "../helpers/processes.ts";
 
 const silent = pino({ level: "silent" });
 const tmp = mkdtempSync(join(tmpdir(), "jobgraph-exec-"));
@@ -42,21 +43,6 @@ async function waitFor<T>(check: () => T | undefined | false, timeoutMs = 5000):
   }
 }
 
-/** PID 1 in some containers does not reap orphans: a zombie counts as gone. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
-    throw err;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
 
 const readPid = (file: string) => waitFor(() => existsSync(file) && Number(readFileSync(file, "utf8").trim()));
 
