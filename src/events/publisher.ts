@@ -8,6 +8,9 @@ export interface Notifier {
   send(message: BridgeMessage): void;
 }
 
+/** rows larger than this (big params, results or log tails) are re-read by the receiver */
+const ROW_IN_MESSAGE_MAX = 3000;
+
 export class EventPublisher {
   constructor(private readonly deps: { bus: EventBus<JobgraphEvents>; notifier: Notifier }) {}
 
@@ -18,7 +21,9 @@ export class EventPublisher {
       bus.publish("executionStatus", String(row.taskId), row);
       bus.publish("executionStatus", "*", row);
     }
-    if (!fromRemote) notifier.send({ t: "execution", id: row.id, statusChanged });
+    if (fromRemote) return;
+    const json = JSON.stringify(row);
+    notifier.send({ t: "execution", id: row.id, statusChanged, ...(json.length <= ROW_IN_MESSAGE_MAX ? { row: JSON.parse(json) } : {}) });
   }
 
   logLine(line: LogLineEvent, fromRemote = false): void {

@@ -20,7 +20,9 @@ export type JobgraphEvents = {
 
 /** What travels between instances over LISTEN/NOTIFY (kept small: NOTIFY payloads are < 8 kB). */
 export type BridgeMessage =
-  | { t: "execution"; id: number; statusChanged: boolean }
+  /** the row travels along when small, so a remote subscriber sees this very state (re-reading
+   *  could skip one, e.g. RUNNING when the run already finished); otherwise it is re-read */
+  | { t: "execution"; id: number; statusChanged: boolean; row?: Record<string, unknown> }
   | { t: "log"; line: LogLineEvent }
   | { t: "work" }
   | { t: "task"; id: number }

@@ -17,6 +17,16 @@ export const FINAL_STATUSES: readonly ExecutionStatus[] = ["SUCCEEDED", "FAILED"
 export const ACTIVE_STATUSES: readonly ExecutionStatus[] = ["PENDING", "RUNNING"];
 export const isFinal = (s: ExecutionStatus) => FINAL_STATUSES.includes(s);
 
+/** An update whose `where` fences on the expected state: null when the row was not in it. */
+async function fenced<T>(update: Promise<T>): Promise<T | null> {
+  try {
+    return await update;
+  } catch (e) {
+    if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === "P2025") return null;
+    throw e;
+  }
+}
+
 /** Longest wait between two attempts, whatever the backoff says. */
 const MAX_RETRY_DELAY_MS = 24 * 3600 * 1000;
 
@@ -242,9 +252,7 @@ export class ExecutionService {
   }
 
   async progress(id: number, workerId: string, fields: ProgressFields & { logTail?: string }): Promise<Execution | null> {
-    const { count } = await this.deps.prisma.execution.updateMany({ where: { id, workerId, status: "RUNNING" }, data: fields });
-    if (!count) return null;
-    const row = await this.deps.prisma.execution.findUnique({ where: { id } });
+    const row = await fenced(this.deps.prisma.execution.update({ where: { id, workerId, status: "RUNNING" }, data: fields }));
     if (row) this.deps.events.executionChanged(row, false);
     return row;
   }
@@ -335,7 +343,7 @@ export class ExecutionService {
     const current = await tx.execution.findUnique({ where: { id: where.id }, include: { task: true } });
     if (!current || !where.status.includes(current.status)) return null;
     if (where.workerId !== undefined && where.workerId !== null && current.workerId !== where.workerId) return null;
-    const { count } = await tx.execution.updateMany({
+    const row = await fenced(tx.execution.update({
       where: { id: where.id, status: { in: where.status }, ...(where.workerId ? { workerId: where.workerId } : {}) },
       data: {
         ...extra,
@@ -347,9 +355,8 @@ export class ExecutionService {
         logTail: final.logTail === undefined ? undefined : final.logTail,
         leaseExpiresAt: null,
       },
-    });
-    if (!count) return null;
-    const row = (await tx.execution.findUnique({ where: { id: where.id } }))!;
+    }));
+    if (!row) return null;
     const task = current.task;
     const retryable = (final.status === "FAILED" || final.status === "TIMED_OUT") && !row.cancelRequested;
     if (retryable && row.attempt <= task.maxRetries) {

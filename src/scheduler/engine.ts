@@ -91,6 +91,11 @@ export class Engine {
     await this.deps.prisma.instance.delete({ where: { id: this.deps.instanceId } }).catch(() => {});
   }
 
+  /** work was written behind the engine's back (bulk imports, benchmarks): look now */
+  wakeRunner(): void {
+    this.deps.runner.wake();
+  }
+
   /** A task was created, changed or deleted (here, or on another instance when `remote`). */
   async taskChanged(taskId: number, remote = false): Promise<void> {
     if (!remote) this.deps.events.taskChanged(taskId);

@@ -62,6 +62,7 @@ export class Runner {
   private pollTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
   private nextDueTimer?: NodeJS.Timeout;
+  private nextDueAt: number | null = null;
   private unsubscribe: (() => void)[] = [];
 
   constructor(private readonly deps: RunnerDeps) {}
@@ -77,6 +78,7 @@ export class Runner {
     // anything that ends or becomes PENDING anywhere may free a slot or a queued run
     this.unsubscribe.push(
       this.deps.bus.on("executionStatus", "*", (row) => {
+        if (row.status === "PENDING") this.remember(row);
         if (row.status === "PENDING" || isFinal(row.status)) this.wake();
       }),
     );
@@ -87,7 +89,7 @@ export class Runner {
   wake(): void {
     if (!this.started || this.stopping) return;
     if (this.pumping) {
-      this.again = true;
+      this.again = true; // the pass under way goes round once more
       return;
     }
     void this.pump();
@@ -104,7 +106,6 @@ export class Runner {
         for (const row of rows) this.launch(row);
         if (rows.length >= free) this.again = true;
       } while (this.again && !this.stopping);
-      await this.armNextDue();
     } catch (e) {
       this.deps.logger.error({ err: e }, "claim pass failed");
     } finally {
@@ -112,18 +113,18 @@ export class Runner {
     }
   }
 
-  /** a delayed retry should start on time, not at the next poll */
-  private async armNextDue(): Promise<void> {
-    const now = this.deps.clock.now();
-    const next = await this.deps.prisma.execution.findFirst({
-      where: { status: "PENDING", runAfter: { gt: now } },
-      orderBy: { runAfter: "asc" },
-      select: { runAfter: true },
-    });
+  /** A run that may not start yet (a retry's delay) should start on time, not at the next poll:
+   *  keep one timer aimed at the earliest such run this instance has heard of. */
+  private remember(row: Execution): void {
+    const at = row.runAfter.getTime();
+    const now = this.deps.clock.now().getTime();
+    if (at <= now || (this.nextDueAt !== null && this.nextDueAt <= at && this.nextDueAt > now)) return;
     clearTimeout(this.nextDueTimer);
-    if (!next) return;
-    const delay = next.runAfter.getTime() - now.getTime() + 5;
-    if (delay < this.deps.pollMs) this.nextDueTimer = setTimeout(() => this.wake(), delay);
+    this.nextDueAt = at;
+    this.nextDueTimer = setTimeout(() => {
+      this.nextDueAt = null;
+      this.wake();
+    }, at - now + 5);
   }
 
   private launch(row: Execution): void {

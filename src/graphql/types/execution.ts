@@ -186,7 +186,7 @@ builder.mutationFields((t) => ({
       return audited(ctx, AUDIT_ACTIONS.deleteExecution, { executionId: id }, { id: String(args.id) }, async () => {
         await ctx.executions.delete(id);
         return String(args.id);
-      });
+      }, () => ({ executionId: null }));
     },
   }),
 }));

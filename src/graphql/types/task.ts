@@ -176,7 +176,7 @@ builder.mutationFields((t) => ({
       return audited(ctx, AUDIT_ACTIONS.deleteTask, { taskId: id }, { id: String(args.id) }, async () => {
         await ctx.tasks.delete(id);
         return String(args.id);
-      });
+      }, () => ({ taskId: null }));
     },
   }),
   ...switchMutation(t, "enableTask", AUDIT_ACTIONS.enableTask, { enabled: true }),

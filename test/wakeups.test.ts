@@ -1,0 +1,63 @@
+// Work starts when it is ready, not at the next poll: the slow poll is set to a minute here, so
+// any of these would time out if a wake-up were lost.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestDatabase, testBackend } from "./helpers/database.ts";
+import { createTask, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
+
+const noPoll = { pollMs: 60_000 };
+
+describe("one instance", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ config: noPoll });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  test("manual triggers, one after another and many at once, start without waiting for a poll", async () => {
+    const task = await createTask(t, { name: "quick", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: "ALLOW" });
+    for (let i = 0; i < 15; i++) {
+      const run = await trigger(t, task.id);
+      expect((await waitForFinal(t, run.id, 10_000)).status).toBe("SUCCEEDED");
+    }
+    const burst = await Promise.all(Array.from({ length: 30 }, () => trigger(t, task.id)));
+    for (const run of burst) expect((await waitForFinal(t, run.id, 10_000)).status).toBe("SUCCEEDED");
+  });
+
+  test("a retry starts when its delay is over", async () => {
+    const task = await createTask(t, { name: "retry-on-time", kind: "HANDLER", config: { handler: "demo.fail" }, maxRetries: 1, retryDelaySeconds: 1 });
+    const first = await trigger(t, task.id);
+    const failed = await waitForFinal(t, first.id);
+    const retry = await waitFor(async () => {
+      const data = await t.ok(`query($id: ID!) { executions(first: 2, filter: { taskId: $id, trigger: [RETRY] }) { edges { node { id status startedAt } } } }`, { id: task.id }, "viewer");
+      const node = data.executions.edges[0]?.node;
+      return node && node.status === "FAILED" ? node : null;
+    }, 10_000, "the retry to run");
+    expect(new Date(retry.startedAt).getTime()).toBeGreaterThanOrEqual(new Date(failed.finishedAt).getTime() + 1000);
+  });
+});
+
+describe.runIf(testBackend() === "postgres")("several instances", () => {
+  test("a trigger on a busy instance is picked up by another one at once (LISTEN/NOTIFY)", async () => {
+    const db = await createTestDatabase();
+    const busy = await startTestApp({ db, config: { ...noPoll, concurrency: 1 } });
+    const idle = await startTestApp({ db, config: noPoll });
+    try {
+      const slow = await createTask(busy, { name: "slow", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 20_000 } } });
+      const quick = await createTask(busy, { name: "quick", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
+      const blocker = await trigger(busy, slow.id);
+      await waitFor(async () => (await busy.app.db.prisma.execution.count({ where: { status: "RUNNING" } })) === 1, 10_000, "the slow run to hold the busy instance");
+      const run = await trigger(busy, quick.id);
+      const done = await waitForFinal(busy, run.id, 10_000);
+      expect(done.status).toBe("SUCCEEDED");
+      const row = await busy.app.db.prisma.execution.findUniqueOrThrow({ where: { id: Number(Buffer.from(run.id, "base64").toString().split(":")[1]) } });
+      expect(row.workerId).toBe(idle.app.instanceId);
+      await busy.ok(`mutation($id: ID!) { cancelExecution(id: $id) { id } }`, { id: blocker.id }, "operator");
+    } finally {
+      await idle.stop();
+      await busy.stop();
+      await db.drop();
+    }
+  });
+});
