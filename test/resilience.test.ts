@@ -23,10 +23,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** `npm start` as a real process on the test database */
-async function startService(db: TestDatabase, env: Record<string, string> = {}): Promise<Service> {
+/** The service as a real process on the test database: `npm start` itself (signals go through
+ *  npm, as under a process manager), or its node process directly (SIGKILL must hit the service,
+ *  not npm). */
+async function startService(db: TestDatabase, env: Record<string, string> = {}, via: "npm" | "node" = "node"): Promise<Service> {
   const dbEnv = db.url ? { DATABASE_URL: db.url } : { JOBGRAPH_DATA_DIR: path.dirname((db.target as { pgliteDir: string }).pgliteDir) };
-  const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "start"], {
+  const [command, args] = via === "npm" ? ["npm", ["start", "--silent"]] : [process.execPath, ["--import", "tsx", "src/main.ts", "start"]];
+  const proc = spawn(command, args as string[], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -114,12 +117,12 @@ fs.writeFileSync(${JSON.stringify(marker)},"");fs.writeFileSync(${JSON.stringify
   expect(sweeps.auditEvents.edges.map((e: any) => e.node)).toEqual([{ actor: "system", execution: { id: run.id } }]);
 });
 
-test("SIGTERM: short runs finish, long ones are cancelled and recorded, no process outlives the service", async () => {
+test("SIGTERM to npm start: short runs finish, long ones are cancelled and recorded, no process outlives the service", async () => {
   const db = await createTestDatabase({ persistent: true });
   cleanups.push(() => db.drop());
   const dir = scratch();
   const pidFile = path.join(dir, "grandchild");
-  const service = await startService(db, { JOBGRAPH_SHUTDOWN_GRACE_SECONDS: "1" });
+  const service = await startService(db, { JOBGRAPH_SHUTDOWN_GRACE_SECONDS: "1" }, "npm");
   const mk = async (input: Record<string, unknown>) => (await service.gql(`mutation($input: CreateTaskInput!) { createTask(input: $input) { id } }`, { input })).createTask.id;
   const long = await mk({ name: "long", kind: "COMMAND", config: { command: "sh", args: ["-c", `sleep 60 & echo $! > ${pidFile}; wait`] } });
   const short = await mk({ name: "short", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 400 } } });
