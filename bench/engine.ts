@@ -6,14 +6,13 @@
 //  3. the engine alone: BENCH_BURST PENDING runs inserted at once, until the runner drained them.
 // Backend: PostgreSQL when DATABASE_URL is set (a fresh database is created beside it and
 // dropped), else embedded PGlite in memory. BENCH_TRIGGERS / BENCH_BURST size the runs.
-import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import type { DatabaseTarget } from "../src/db/database.ts";
+import { createPostgresDatabase } from "../test/helpers/database.ts";
 import { report, summarize } from "./report.ts";
 
 const TRIGGERS = Number(process.env.BENCH_TRIGGERS ?? 300);
@@ -23,23 +22,8 @@ const CONCURRENCY = Number(process.env.JOBGRAPH_CONCURRENCY ?? 10);
 async function database(): Promise<{ target: DatabaseTarget; label: string; drop(): Promise<void> }> {
   const base = process.env.DATABASE_URL;
   if (!base) return { target: { pgliteDir: "memory://" }, label: "pglite", drop: async () => {} };
-  const name = `jobgraph_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    target: { url: url.toString(), poolSize: CONCURRENCY + 10 },
-    label: "postgres",
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  const { url, drop } = await createPostgresDatabase(base, "jobgraph_bench");
+  return { target: { url, poolSize: CONCURRENCY + 10 }, label: "postgres", drop };
 }
 
 const db = await database();

@@ -2,18 +2,17 @@
 // the CLI. Roles are ordered: viewer (queries, subscriptions) < operator (+ trigger, cancel,
 // enable/disable, pause/resume tasks) < admin (+ create/update/delete tasks, mark-failed, delete
 // executions, pause/resume the scheduler). No anonymous mutation ever.
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { SignJWT, UnsecuredJWT } from "jose";
 import type { Client } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ROOT } from "../src/app.ts";
 import type { Role } from "../src/auth/roles.ts";
 import { createTokenService } from "../src/auth/tokens.ts";
 import { encodeId } from "../src/graphql/ids.ts";
 import { collect, createTask, startTestApp, TEST_SECRET, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
+import { runCli } from "./helpers/cli.ts";
 
 
 let t: TestApp;
@@ -276,15 +275,7 @@ test("`jobgraph token --role viewer --sub alice` mints a token the service accep
     JOBGRAPH_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), "jobgraph-token-")),
     LOG_LEVEL: "silent",
   };
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "token", "--role", "viewer", "--sub", "alice"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  const { code, stdout, stderr } = await runCli(["token", "--role", "viewer", "--sub", "alice"], env);
   expect(code, stderr).toBe(0);
   const token = stdout.trim();
   expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);

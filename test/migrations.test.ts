@@ -1,17 +1,17 @@
 // Migrations: applied at start-up (and by `jobgraph migrate`), once, recorded in
 // `_prisma_migrations` as `prisma migrate deploy` records them; serialised by Prisma's advisory
 // lock; a failing migration leaves the database as it was and the service refuses to start.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { MIGRATIONS_DIR, ROOT } from "../src/app.ts";
+import { MIGRATIONS_DIR } from "../src/app.ts";
 import { openDatabase, type Database } from "../src/db/database.ts";
 import { migrate, MigrationError, readMigrations, type MigrationFile } from "../src/db/migrator.ts";
 import { startTestApp, TEST_SECRET } from "./helpers/app.ts";
 import { createTestDatabase, testBackend, type TestDatabase } from "./helpers/database.ts";
+import { runCli } from "./helpers/cli.ts";
 
 
 const migrations = await readMigrations(MIGRATIONS_DIR);
@@ -83,15 +83,7 @@ type ChildResult = { code: number | null; stdout: string; stderr: string };
 function jobgraph(db: TestDatabase, args: string[], extraEnv: Record<string, string> = {}): Promise<ChildResult> {
   const target = db.url ? { DATABASE_URL: db.url } : { JOBGRAPH_DATA_DIR: path.dirname((db.target as { pgliteDir: string }).pgliteDir) };
   const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "silent", JOBGRAPH_JWT_SECRET: TEST_SECRET, ...target, ...extraEnv };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, env);
 }
 
 describe("start-up", () => {

@@ -26,7 +26,13 @@ export async function createTestDatabase(opts: { persistent?: boolean } = {}): P
   }
   const base = process.env.TEST_DATABASE_URL;
   if (!base) throw new Error("JOBGRAPH_TEST_BACKEND=postgres needs TEST_DATABASE_URL");
-  const name = `jobgraph_test_${randomBytes(6).toString("hex")}`;
+  const { url, drop } = await createPostgresDatabase(base, "jobgraph_test");
+  return { target: { url, poolSize: 20 }, url, drop };
+}
+
+/** A new, empty database on the server of `base` (a URL), named `<prefix>_<random>`. */
+export async function createPostgresDatabase(base: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
@@ -34,7 +40,6 @@ export async function createTestDatabase(opts: { persistent?: boolean } = {}): P
   const url = new URL(base);
   url.pathname = `/${name}`;
   return {
-    target: { url: url.toString(), poolSize: 20 },
     url: url.toString(),
     async drop() {
       const c = new pg.Client({ connectionString: base });

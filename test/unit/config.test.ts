@@ -1,13 +1,11 @@
 // loadConfig: environment → typed config, and the one-line refusal to start on a bad value.
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.ts";
+import { runCli } from "../helpers/cli.ts";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 function configError(env: Record<string, string>): ConfigError {
   try {
@@ -112,15 +110,7 @@ describe("loadConfig", () => {
 test("`jobgraph start` with PORT=abc refuses to start: exit code 1 and one stderr line naming PORT", async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "jobgraph-config-"));
   const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? os.tmpdir(), PORT: "abc", JOBGRAPH_DATA_DIR: dataDir, LOG_LEVEL: "silent" };
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "start"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  const { code, stdout, stderr } = await runCli(["start"], env);
   expect(code).toBe(1);
   expect(stdout).toBe("");
   expect(stderr.trim().split("\n")).toEqual(["jobgraph: invalid PORT: must be a whole number"]);
