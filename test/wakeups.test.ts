@@ -2,7 +2,7 @@
 // any of these would time out if a wake-up were lost.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, testBackend } from "./helpers/database.ts";
-import { createTask, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
+import { createTask, getExecution, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 
 const noPoll = { pollMs: 60_000 };
 
@@ -35,6 +35,31 @@ describe("one instance", () => {
       return node && node.status === "FAILED" ? node : null;
     }, 10_000, "the retry to run");
     expect(new Date(retry.startedAt).getTime()).toBeGreaterThanOrEqual(new Date(failed.finishedAt).getTime() + 1000);
+  });
+
+  test("retries due at different times each start on time", async () => {
+    const soon = await createTask(t, { name: "retry-soon", kind: "HANDLER", config: { handler: "demo.fail" }, maxRetries: 1, retryDelaySeconds: 1 });
+    const later = await createTask(t, { name: "retry-later", kind: "HANDLER", config: { handler: "demo.fail" }, maxRetries: 1, retryDelaySeconds: 2 });
+    await Promise.all([trigger(t, later.id), trigger(t, soon.id)]);
+    for (const task of [soon, later]) {
+      await waitFor(async () => {
+        const data = await t.ok(`query($id: ID!) { executions(first: 2, filter: { taskId: $id, trigger: [RETRY] }) { edges { node { status } } } }`, { id: task.id }, "viewer");
+        return data.executions.edges[0]?.node.status === "FAILED";
+      }, 10_000, `the retry of ${task.name} to run`);
+    }
+  });
+
+  test("a long queue behind a running run does not hold up other tasks", async () => {
+    const queued = await createTask(t, { name: "queued", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 4000 } }, overlapPolicy: "QUEUE" });
+    const other = await createTask(t, { name: "other", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
+    const first = await trigger(t, queued.id);
+    await waitFor(async () => (await getExecution(t, first.id)).status === "RUNNING", 10_000, "the first queued run to start");
+    // more waiting runs than one claim pass looks at (concurrency 10 × 4)
+    await Promise.all(Array.from({ length: 45 }, () => trigger(t, queued.id)));
+    const run = await trigger(t, other.id);
+    expect((await waitForFinal(t, run.id, 10_000)).status).toBe("SUCCEEDED");
+    expect((await getExecution(t, first.id)).status).toBe("RUNNING");
+    await t.ok(`mutation($id: ID!) { disableTask(id: $id) { id } }`, { id: queued.id }, "operator");
   });
 });
 

@@ -162,6 +162,11 @@ export class ExecutionService {
       >`SELECT e.id, e."taskId", e.force, e."parentId", e.trigger::text AS trigger, t."overlapPolicy"::text AS "overlapPolicy", t.enabled, t.kind::text AS kind, t.name
         FROM "Execution" e JOIN "Task" t ON t.id = e."taskId"
         WHERE e.status = 'PENDING' AND e."runAfter" <= ${now}
+          -- runs that would only wait behind a running one are left out, so a long queue of one
+          -- task cannot fill the candidate window and starve the others (re-checked under lock)
+          AND (t."overlapPolicy" = 'ALLOW' OR e.force
+               OR (t."overlapPolicy" = 'SKIP' AND e."parentId" IS NULL AND e.trigger IN ('SCHEDULE', 'MANUAL'))
+               OR NOT EXISTS (SELECT 1 FROM "Execution" r WHERE r."taskId" = e."taskId" AND r.status = 'RUNNING'))
         ORDER BY e."runAfter", e.id
         LIMIT ${limit * 4}
         FOR NO KEY UPDATE OF e SKIP LOCKED`;

@@ -83,6 +83,7 @@ export class Runner {
       }),
     );
     this.wake();
+    void this.rememberFromDatabase();
   }
 
   /** Ask for a claim pass soon (coalesced: many wakes, one pass at a time). */
@@ -124,7 +125,21 @@ export class Runner {
     this.nextDueTimer = setTimeout(() => {
       this.nextDueAt = null;
       this.wake();
+      void this.rememberFromDatabase();
     }, at - now + 5);
+  }
+
+  /** at start and after each delayed run came due: aim at the next one the database knows */
+  private async rememberFromDatabase(): Promise<void> {
+    try {
+      const next = await this.deps.prisma.execution.findFirst({
+        where: { status: "PENDING", runAfter: { gt: this.deps.clock.now() } },
+        orderBy: { runAfter: "asc" },
+      });
+      if (next && !this.stopping) this.remember(next);
+    } catch (e) {
+      this.deps.logger.warn({ err: e }, "could not look up the next delayed run");
+    }
   }
 
   private launch(row: Execution): void {
