@@ -5,7 +5,8 @@ import { once } from "node:events";
 import { join } from "node:path";
 import type { Client } from "graphql-ws";
 import WebSocket from "ws";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createTestDatabase, testBackend } from "./helpers/database.ts";
 import { collect, createTask, getExecution, sleep, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 import { scriptFolder } from "./helpers/scripts.ts";
 
@@ -257,4 +258,44 @@ test("unsubscribing from executionEvents of a quiet task releases it on the serv
   await trigger(t, task.id);
   expect((await events).map((e) => e.status)).toEqual(["PENDING", "RUNNING", "SUCCEEDED"]);
   await released(base);
+});
+
+describe.runIf(testBackend() === "postgres")("across instances", () => {
+  test("a subscriber on one instance sees every state of a run on another, in order", async () => {
+    const db = await createTestDatabase();
+    const runner = await startTestApp({ db });
+    const watcher = await startTestApp({ db, config: { concurrency: 1 } });
+    try {
+      // the watcher is kept busy, so the run below can only happen on `runner`
+      const hog = await createTask(watcher, { name: uniqueName("hog"), kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 30_000 } } });
+      const held = await trigger(watcher, hog.id);
+      await waitFor(async () => (await getExecution(watcher, held.id)).status === "RUNNING", 10_000, "the watcher to be busy");
+      const task = await createTask(runner, { name: uniqueName("remote"), kind: "HANDLER", config: { handler: "demo.countdown", defaults: { steps: 4, stepMs: 150 } } });
+      const statuses = collect(watcher.ws(), `subscription($id: ID) { executionEvents(taskId: $id) { status workerId } }`, { id: task.id }, (ev) =>
+        ev.some((e: any) => e.status === "SUCCEEDED"),
+      );
+      await sleep(300); // let the subscription register before the run starts
+      const run = await trigger(runner, task.id);
+      const updates = await collect(watcher.ws(), UPDATED, { id: run.id });
+      expect((await statuses).map((e: any) => e.status)).toEqual(["PENDING", "RUNNING", "SUCCEEDED"]);
+      expect(updates.at(-1)).toMatchObject({ status: "SUCCEEDED", progress: 1 });
+      const progress = updates.map((u) => u.progress ?? 0);
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+      expect((await getExecution(runner, run.id)).status).toBe("SUCCEEDED");
+
+      // a run over within milliseconds: each state still arrives, in order
+      const quick = await createTask(runner, { name: uniqueName("remote-quick"), kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
+      const quickStatuses = collect(watcher.ws(), `subscription($id: ID) { executionEvents(taskId: $id) { status } }`, { id: quick.id }, (ev) =>
+        ev.some((e: any) => e.status === "SUCCEEDED"),
+      );
+      await sleep(300);
+      await trigger(runner, quick.id);
+      expect((await quickStatuses).map((e: any) => e.status)).toEqual(["PENDING", "RUNNING", "SUCCEEDED"]);
+      await watcher.ok(`mutation($id: ID!) { cancelExecution(id: $id) { id } }`, { id: held.id }, "operator");
+    } finally {
+      await watcher.stop();
+      await runner.stop();
+      await db.drop();
+    }
+  });
 });
