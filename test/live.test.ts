@@ -299,3 +299,16 @@ describe.runIf(testBackend() === "postgres")("across instances", () => {
     }
   });
 });
+
+test("subscribing to an execution that does not exist is a NOT_FOUND error", async () => {
+  const { encodeId } = await import("../src/graphql/ids.ts");
+  const client = t.ws();
+  const errors = await new Promise<any[]>((resolve) => {
+    client.subscribe({ query: UPDATED, variables: { id: encodeId("Execution", 987654) } }, {
+      next: (msg) => resolve((msg.errors as any[]) ?? []),
+      error: (err) => resolve(Array.isArray(err) ? err : [err]),
+      complete: () => resolve([]),
+    });
+  });
+  expect(errors.map((e) => e.extensions?.code)).toEqual(["NOT_FOUND"]);
+});

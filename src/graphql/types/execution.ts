@@ -1,7 +1,7 @@
 import type { Execution } from "../../generated/prisma/client.ts";
 import { isFinal } from "../../executions/service.ts";
 import { executionWhere, keysetPage, type ExecutionFilter, type ExecutionStats } from "../../executions/history.ts";
-import { validation } from "../../errors.ts";
+import { notFound } from "../../errors.ts";
 import { AUDIT_ACTIONS, audited } from "../audited.ts";
 import { builder } from "../builder.ts";
 import { sharedConnection } from "../connections.ts";
@@ -221,7 +221,7 @@ builder.subscriptionFields((t) => ({
       const live = ctx.bus.subscribe("execution", String(id));
       return closingWith(live, (async function* () {
         const current = await ctx.prisma.execution.findUnique({ where: { id } });
-        if (!current) throw validation("id", `execution ${args.id} not found`);
+        if (!current) throw notFound(`execution ${args.id}`);
         yield current;
         if (isFinal(current.status)) return;
         let last = current.updatedAt.getTime();
