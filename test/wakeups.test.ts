@@ -1,5 +1,6 @@
 // Work starts when it is ready, not at the next poll: the slow poll is set to a minute here, so
 // any of these would time out if a wake-up were lost.
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, testBackend } from "./helpers/database.ts";
 import { createTask, getExecution, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
@@ -64,11 +65,25 @@ describe("one instance", () => {
 });
 
 describe.runIf(testBackend() === "postgres")("several instances", () => {
-  test("a trigger on a busy instance is picked up by another one at once (LISTEN/NOTIFY)", async () => {
+  test("a trigger on a busy instance is picked up by another one at once (LISTEN/NOTIFY), also after the database dropped the LISTEN connections", async () => {
     const db = await createTestDatabase();
     const busy = await startTestApp({ db, config: { ...noPoll, concurrency: 1 } });
     const idle = await startTestApp({ db, config: noPoll });
     try {
+      // the database drops every LISTEN connection (a restart, a network cut): they come back
+      const admin = new pg.Client({ connectionString: db.url });
+      await admin.connect();
+      const listening = async () =>
+        (await admin.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`)).rows.map((r) => r.pid as number);
+      const before = await listening();
+      expect(before).toHaveLength(2);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [before]);
+      await waitFor(async () => {
+        const now = await listening();
+        return now.length === 2 && now.every((pid) => !before.includes(pid));
+      }, 10_000, "both instances to listen again on new connections");
+      await admin.end();
+
       const slow = await createTask(busy, { name: "slow", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 20_000 } } });
       const quick = await createTask(busy, { name: "quick", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
       const blocker = await trigger(busy, slow.id);

@@ -30,6 +30,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const { PrismaPg } = await import("@prisma/adapter-pg");
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
   const listeners = new Set<pg.Client>();
+  let closed = false;
   const connect = async () => {
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -50,18 +51,47 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       }
     },
     async listen(channel, onPayload) {
-      const client = await connect();
-      listeners.add(client);
-      // a dropped LISTEN connection must not crash the process; the slow poll covers the gap
-      client.on("error", () => {});
-      client.on("notification", (n) => n.channel === channel && onPayload(n.payload ?? ""));
-      await client.query(`LISTEN "${channel}"`);
+      // One dedicated connection. If it drops (database restart, network), it is opened again
+      // after a second, and again until it works: events from other instances resume, and the
+      // slow poll covers the gap. A dropped connection never crashes the process.
+      let stopped = false;
+      let current: pg.Client | null = null;
+      let retry: NodeJS.Timeout | undefined;
+      const reopenSoon = () => {
+        if (!stopped && !closed) retry = setTimeout(() => void open().catch(reopenSoon), 1000);
+      };
+      const open = async (): Promise<void> => {
+        const client = new pg.Client({ connectionString: url });
+        client.on("error", () => {});
+        client.on("notification", (n) => n.channel === channel && onPayload(n.payload ?? ""));
+        try {
+          await client.connect();
+          await client.query(`LISTEN "${channel}"`);
+        } catch (e) {
+          await client.end().catch(() => {});
+          throw e;
+        }
+        if (stopped) return void (await client.end().catch(() => {}));
+        client.on("end", () => {
+          listeners.delete(client);
+          if (current === client) current = null;
+          reopenSoon();
+        });
+        current = client;
+        listeners.add(client);
+      };
+      await open();
       return async () => {
-        listeners.delete(client);
-        await client.end().catch(() => {});
+        stopped = true;
+        clearTimeout(retry);
+        if (current) {
+          listeners.delete(current);
+          await current.end().catch(() => {});
+        }
       };
     },
     async close() {
+      closed = true;
       for (const c of listeners) await c.end().catch(() => {});
       await prisma.$disconnect();
     },
