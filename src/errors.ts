@@ -18,5 +18,4 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
 export const validation = (field: string | undefined, message: string) => new AppError("VALIDATION", message, field);
 export const conflict = (message: string) => new AppError("CONFLICT", message);
-export const forbidden = (message = "not allowed") => new AppError("FORBIDDEN", message);
 export const unauthenticated = (message = "authentication required") => new AppError("UNAUTHENTICATED", message);

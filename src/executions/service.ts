@@ -292,7 +292,7 @@ export class ExecutionService {
     const row = await this.get(id);
     if (isFinal(row.status)) throw conflict(`execution ${id} has already finished (${row.status})`);
     const error = `marked failed by ${actor ?? "unknown"}${reason ? `: ${reason}` : ""}`;
-    const done = await this.finish({ id, status: ["PENDING", "RUNNING"] }, { status: "FAILED", error }, { cancelRequested: true });
+    const done = await this.finish({ id, status: [...ACTIVE_STATUSES] }, { status: "FAILED", error }, { cancelRequested: true });
     if (!done) throw conflict(`execution ${id} finished meanwhile`);
     return done;
   }

@@ -2,6 +2,7 @@
 // nothing of GraphQL.
 import type { Clock } from "../clock.ts";
 import { conflict, notFound, validation } from "../errors.ts";
+import { ACTIVE_STATUSES } from "../executions/service.ts";
 import { Prisma, type PrismaClient, type Task } from "../generated/prisma/client.ts";
 import { nextFireAfter } from "../scheduler/schedule.ts";
 import type { WorkflowConfig } from "./config-schemas.ts";
@@ -92,7 +93,7 @@ export class TaskService {
       const task = await this.lock(tx, id);
       const users = (await this.workflowsUsing(tx, task.name)).map((w) => w.name);
       if (users.length) throw conflict(`task "${task.name}" is used by workflow(s): ${users.join(", ")}`);
-      const active = await tx.execution.count({ where: { taskId: id, status: { in: ["PENDING", "RUNNING"] } } });
+      const active = await tx.execution.count({ where: { taskId: id, status: { in: [...ACTIVE_STATUSES] } } });
       if (active) throw conflict(`task "${task.name}" has ${active} pending or running execution(s); cancel them first`);
       await tx.task.delete({ where: { id } });
     });

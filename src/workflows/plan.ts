@@ -10,6 +10,7 @@ import type { ExecutionStatus } from "../generated/prisma/enums.ts";
 import type { WorkflowConfig, WorkflowStep } from "../tasks/config-schemas.ts";
 import { topologicalOrder } from "../tasks/dag.ts";
 import { SHUTDOWN_CANCEL_ERROR } from "../scheduler/runner.ts";
+import { ACTIVE_STATUSES } from "../executions/service.ts";
 
 export type StepState =
   | "NOT_STARTED"
@@ -61,8 +62,6 @@ export interface WorkflowPlan {
   finish: FinalDecision | null;
   progress: ParentProgress;
 }
-
-const ACTIVE: readonly ExecutionStatus[] = ["PENDING", "RUNNING"];
 
 export function latestAttempt(rows: Execution[]): Execution | undefined {
   let best: Execution | undefined;
@@ -144,7 +143,7 @@ export function planWorkflow(input: { parent: ParentView; config: WorkflowConfig
     state.set(s.id, stateOf(row));
   }
   // every active child, including one of a step removed from the config since it started
-  const activeRows = children.filter((c) => ACTIVE.includes(c.status));
+  const activeRows = children.filter((c) => ACTIVE_STATUSES.includes(c.status));
   const failures = order
     .filter((s) => state.get(s.id) === "FAILED")
     .map((s) => ({ id: s.id, row: latest.get(s.id)! }))
@@ -250,7 +249,7 @@ function progressOf(
     return latest.get(id)?.status ?? "NOT_STARTED";
   };
   const statuses = order.map((s) => ({ id: s.id, status: statusOf(s.id) }));
-  const finished = statuses.filter((s) => s.status !== "NOT_STARTED" && !ACTIVE.includes(s.status)).length;
+  const finished = statuses.filter((s) => s.status !== "NOT_STARTED" && !ACTIVE_STATUSES.includes(s.status)).length;
   const running = statuses.filter((s) => s.status === "RUNNING").map((s) => s.id);
   const waiting = statuses.filter((s) => s.status === "PENDING").map((s) => s.id);
   const total = order.length;
