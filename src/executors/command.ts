@@ -1,9 +1,12 @@
-// COMMAND executor: runs a program as the leader of its own process group, streams its output line
-// by line, understands the `::jobgraph {json}` stdout protocol and makes sure that nothing it
+// COMMAND executor: runs a program as the leader of its own process group, under a supervisor
+// process that kills the group when this instance goes away (even by SIGKILL); streams its output
+// line by line, understands the `::jobgraph {json}` stdout protocol and makes sure that nothing it
 // started outlives the run (the whole group is killed once the main process is gone).
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { describeReason, ExecutionFailure, formatIssues, type ExecutionContext, type Executor, type ProgressUpdate } from "./types.ts";
 
 // the same schema that validated the config when the task was saved
@@ -20,6 +23,10 @@ export interface CommandExecutorOptions {
   /** after the main process exits, how long to wait for the pipes to reach EOF */
   drainTimeoutMs?: number;
 }
+
+// Every command runs under this small supervisor, which kills its process group when the
+// instance goes away, even by SIGKILL (see the file for the protocol).
+const SUPERVISOR = fileURLToPath(new URL("./supervisor.cjs", import.meta.url));
 
 export const PROTOCOL_PREFIX = "::jobgraph ";
 const STDERR_TAIL_LINES = 20;
@@ -55,7 +62,6 @@ export function createCommandExecutor(opts: CommandExecutorOptions): Executor {
       const stderrTail: string[] = [];
       let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
       let abortedBeforeExit = false;
-      let graceTimer: NodeJS.Timeout | undefined;
       let drainTimer: NodeJS.Timeout | undefined;
       let openStreams = 2;
 
@@ -105,48 +111,31 @@ export function createCommandExecutor(opts: CommandExecutorOptions): Executor {
         outputLine("stderr", line);
       };
 
-      let child: ChildProcess;
+      let supervisor: ChildProcess;
       try {
-        child = spawn(config.command, config.args ?? [], {
-          cwd: config.cwd,
-          env,
-          shell: config.shell ?? false,
-          detached: true, // own process group, so the whole tree can be signalled at once
-          stdio: ["ignore", "pipe", "pipe"],
-        });
+        // an empty environment: NODE_OPTIONS (loaders, inspectors) is not the supervisor's business
+        supervisor = spawn(process.execPath, [SUPERVISOR], { env: {}, detached: true, stdio: ["ignore", "pipe", "pipe", "pipe"] });
       } catch (err) {
-        // synchronous spawn errors: invalid arguments (e.g. NUL bytes), EACCES on some platforms
         reject(new ExecutionFailure(`cannot start "${config.command}": ${errorMessage(err)}`));
         return;
       }
-      const pid = child.pid;
-
-      const killGroup = (signal: NodeJS.Signals) => {
-        if (pid === undefined) return;
-        try {
-          process.kill(-pid, signal);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== "ESRCH") {
-            ctx.logger.warn({ err, pid, signal }, "failed to signal process group");
-          }
-        }
+      const lifeline = supervisor.stdio[3] as Socket;
+      lifeline.on("error", () => {}); // a supervisor that died is noticed when the lifeline ends
+      let pid: number | undefined; // the command's, which leads its own process group
+      let spawnFailed = false;
+      const tell = (message: SupervisorRequest) => {
+        if (lifeline.writable) lifeline.write(`${JSON.stringify(message)}\n`);
       };
 
       const onAbort = () => {
         if (exit || settled) return;
         abortedBeforeExit = true;
-        safeLog("system", `aborting (${describeReason(ctx.signal.reason)}): SIGTERM to process group ${pid}`);
-        killGroup("SIGTERM");
-        graceTimer = setTimeout(() => {
-          if (exit) return;
-          safeLog("system", `still running after ${opts.killGraceMs} ms: SIGKILL to process group ${pid}`);
-          killGroup("SIGKILL");
-        }, opts.killGraceMs);
+        safeLog("system", `aborting (${describeReason(ctx.signal.reason)}): SIGTERM to process group ${pid ?? "(starting)"}`);
+        tell({ terminate: true });
       };
 
       const cleanup = () => {
         ctx.signal.removeEventListener("abort", onAbort);
-        clearTimeout(graceTimer);
         clearTimeout(drainTimer);
       };
 
@@ -154,6 +143,7 @@ export function createCommandExecutor(opts: CommandExecutorOptions): Executor {
         if (settled || !exit) return;
         settled = true;
         cleanup();
+        lifeline.destroy();
         if (droppedLines > 0) safeLog("system", `${droppedLines} output lines were not captured`);
         if (abortedBeforeExit) {
           reject(new ExecutionFailure(`aborted: ${describeReason(ctx.signal.reason)}`, result));
@@ -169,33 +159,20 @@ export function createCommandExecutor(opts: CommandExecutorOptions): Executor {
         }
       };
 
-      const streamDone = () => {
-        openStreams--;
-        if (openStreams === 0) finish();
-      };
-      attachLineReader(child.stdout!, onStdoutLine, streamDone);
-      attachLineReader(child.stderr!, onStderrLine, streamDone);
-
-      child.on("error", (err: NodeJS.ErrnoException) => {
-        if (settled || exit) return;
-        // 'error' without a pid means the program never started
-        if (pid === undefined) {
-          settled = true;
-          cleanup();
-          child.stdout?.destroy();
-          child.stderr?.destroy();
-          reject(new ExecutionFailure(describeSpawnError(config, err)));
-        } else {
-          ctx.logger.warn({ err, pid }, "child process error");
-        }
-      });
-
-      child.once("exit", (code, signal) => {
-        exit = { code, signal };
+      const failToStart = (message: string) => {
         if (settled) return;
-        clearTimeout(graceTimer);
-        // grandchildren (background jobs, daemons that did not setsid) die with the run
-        killGroup("SIGKILL");
+        settled = true;
+        cleanup();
+        lifeline.destroy();
+        supervisor.stdout?.destroy();
+        supervisor.stderr?.destroy();
+        reject(new ExecutionFailure(message));
+      };
+
+      const exited = (status: { code: number | null; signal: NodeJS.Signals | null }) => {
+        if (exit) return;
+        exit = status;
+        if (settled) return;
         if (openStreams === 0) {
           finish();
           return;
@@ -204,17 +181,74 @@ export function createCommandExecutor(opts: CommandExecutorOptions): Executor {
         drainTimer = setTimeout(() => {
           if (settled) return;
           safeLog("system", "output pipes still open after the process exited; closing them");
-          child.stdout?.destroy();
-          child.stderr?.destroy();
+          supervisor.stdout?.destroy();
+          supervisor.stderr?.destroy();
         }, drainTimeoutMs);
+      };
+
+      const onSupervisorLine = (line: string) => {
+        let message: SupervisorReport;
+        try {
+          message = JSON.parse(line) as SupervisorReport;
+        } catch {
+          return;
+        }
+        if ("started" in message) pid = message.started;
+        else if ("spawnError" in message) {
+          spawnFailed = true;
+          failToStart(describeSpawnError(config, message.spawnError));
+        } else if ("signalled" in message && message.signalled === "SIGKILL") {
+          safeLog("system", `still running after ${opts.killGraceMs} ms: SIGKILL to process group ${pid}`);
+        } else if ("exit" in message) exited(message.exit);
+      };
+      const onSupervisorGone = () => {
+        if (exit || spawnFailed) return;
+        // killed from outside before it could report: its command must not outlive it either
+        if (pid !== undefined) killGroup(pid, "SIGKILL", ctx);
+        safeLog("system", "the command's supervisor ended unexpectedly");
+        exited({ code: null, signal: "SIGKILL" });
+      };
+
+      const streamDone = () => {
+        openStreams--;
+        if (openStreams === 0) finish();
+      };
+      attachLineReader(supervisor.stdout!, onStdoutLine, streamDone);
+      attachLineReader(supervisor.stderr!, onStderrLine, streamDone);
+      attachLineReader(lifeline, onSupervisorLine, onSupervisorGone);
+
+      supervisor.on("error", (err) => {
+        // 'error' without a pid: the supervisor itself never started (the node binary is gone)
+        if (supervisor.pid === undefined) failToStart(`cannot start "${config.command}": ${err.message}`);
+        else ctx.logger.warn({ err }, "supervisor process error");
       });
 
-      if (pid !== undefined) {
-        ctx.signal.addEventListener("abort", onAbort, { once: true });
-        if (ctx.signal.aborted) onAbort();
-      }
+      tell({
+        spec: { command: config.command, args: config.args ?? [], cwd: config.cwd, env, shell: config.shell ?? false, killGraceMs: opts.killGraceMs },
+      });
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+      if (ctx.signal.aborted) onAbort();
     });
   };
+}
+
+/** The supervisor's protocol (src/executors/supervisor.cjs describes it). */
+type SupervisorRequest =
+  | { spec: { command: string; args: string[]; cwd?: string; env: NodeJS.ProcessEnv; shell: boolean | string; killGraceMs: number } }
+  | { terminate: true };
+type SupervisorReport =
+  | { started: number }
+  | { spawnError: { code: string | null; message: string } }
+  | { signalled: NodeJS.Signals }
+  | { exit: { code: number | null; signal: NodeJS.Signals | null } };
+
+/** Last resort when the supervisor is gone; normally the supervisor signals the group itself. */
+function killGroup(pid: number, signal: NodeJS.Signals, ctx: ExecutionContext) {
+  try {
+    process.kill(-pid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ESRCH") ctx.logger.warn({ err, pid, signal }, "failed to signal process group");
+  }
 }
 
 /** Splits a stream into lines (LF or CRLF), flushing a last line without a newline at the end.
@@ -288,7 +322,7 @@ function parseProtocol(json: string): ProtocolMessage | null {
   return { progress: hasProgress ? update : undefined, hasResult, result: obj.result };
 }
 
-function describeSpawnError(config: CommandConfig, err: NodeJS.ErrnoException): string {
+function describeSpawnError(config: CommandConfig, err: { code?: string | null; message: string }): string {
   if (err.code === "ENOENT") {
     // spawn reports a missing cwd as ENOENT of the command, which sends people hunting the wrong file
     if (config.cwd && !existsSync(config.cwd)) {

@@ -170,6 +170,28 @@ test("command: does not wait forever for pipes held by a process that left the g
   process.kill(await readPid(escFile), "SIGKILL"); // outside the group by design: clean up here
 });
 
+test("command: a supervisor killed from outside takes its command's group with it", async () => {
+  const mainFile = join(tmp, "orphaned-main.pid");
+  const supervisorFile = join(tmp, "orphaned-supervisor.pid");
+  const { ctx, lines } = fakeContext({
+    command: "sh",
+    args: ["-c", `echo $PPID > ${supervisorFile}; echo $$ > ${mainFile}; sleep 30`],
+  });
+  const run = command(ctx);
+  const main = await readPid(mainFile);
+  process.kill(await readPid(supervisorFile), "SIGKILL");
+  const err = await failureOf(run);
+  expect(err.message).toBe("killed by signal SIGKILL");
+  expect(lines("system")).toContain("the command's supervisor ended unexpectedly");
+  await waitFor(() => !isAlive(main));
+});
+
+test("command: arguments the system refuses are a clear failure", async () => {
+  const { ctx } = fakeContext({ command: "echo", args: ["a\u0000b"] });
+  const err = await failureOf(command(ctx));
+  expect(err.message).toMatch(/^cannot start "echo": .*null bytes/);
+});
+
 test("command: output capture is bounded", async () => {
   const capped = createCommandExecutor({ killGraceMs: 300, maxCaptureLines: 3 });
   const { ctx, lines, progress } = fakeContext({
