@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Example COMMAND task: pretends to sync a stock list, reporting progress with the
 // `::jobgraph {json}` stdout protocol. No network. Params (JOBGRAPH_PARAMS): { count, delayMs, failAt }.
+// The list is the one of the day the run is for (JOBGRAPH_SCHEDULED_AT), not of the day it runs.
 const params = parseParams();
 const count = clampInt(params.count, 20, 0, 10_000);
 const delayMs = clampInt(params.delayMs, 100, 0, 60_000);
 const failAt = Number.isInteger(params.failAt) ? params.failAt : -1; // to demo a failing run
+const asOf = logicalDate();
 
 const TICKERS = [
   "AAPL", "MSFT", "GOOGL", "AMZN", "NVDA", "META", "TSLA", "BRK.B", "JPM", "V",
@@ -15,7 +17,7 @@ const TICKERS = [
 const report = (msg) => console.log(`::jobgraph ${JSON.stringify(msg)}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-console.log(`sync_stock_list: execution ${process.env.JOBGRAPH_EXECUTION_ID ?? "?"}, ${count} symbols`);
+console.log(`sync_stock_list: execution ${process.env.JOBGRAPH_EXECUTION_ID ?? "?"}, ${count} symbols as of ${asOf}`);
 report({ progress: 0, message: "fetching symbol list", processed: 0, total: count });
 
 let inserted = 0;
@@ -41,7 +43,7 @@ for (let i = 0; i < count; i++) {
 }
 
 console.log("sync_stock_list: done");
-report({ result: { symbols: count, inserted, updated } });
+report({ result: { asOf, symbols: count, inserted, updated } });
 
 function parseParams() {
   try {
@@ -55,4 +57,12 @@ function parseParams() {
 
 function clampInt(value, fallback, min, max) {
   return Number.isInteger(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+// The day this run is for, in UTC: jobgraph passes the run's logical time (the nominal fire time,
+// so a catch-up or a backfill of Monday processes Monday) as JOBGRAPH_SCHEDULED_AT; today when
+// the script is run by hand.
+function logicalDate() {
+  const at = new Date(process.env.JOBGRAPH_SCHEDULED_AT ?? Date.now());
+  return Number.isNaN(at.getTime()) ? new Date().toISOString().slice(0, 10) : at.toISOString().slice(0, 10);
 }

@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // Example COMMAND task: pretends to sync a trading calendar (weekdays from a start date), reporting
 // progress with the `::jobgraph {json}` stdout protocol. No network.
-// Params (JOBGRAPH_PARAMS): { count, delayMs, start: "YYYY-MM-DD" }.
+// Params (JOBGRAPH_PARAMS): { count, delayMs, start: "YYYY-MM-DD" }; `start` defaults to the day the
+// run is for (JOBGRAPH_SCHEDULED_AT).
 const params = parseParams();
 const count = clampInt(params.count, 20, 0, 10_000);
 const delayMs = clampInt(params.delayMs, 100, 0, 60_000);
-const start = typeof params.start === "string" && /^\d{4}-\d{2}-\d{2}$/.test(params.start)
-  ? new Date(`${params.start}T00:00:00Z`)
-  : new Date(Date.UTC(new Date().getUTCFullYear(), 0, 1));
+const start = new Date(`${typeof params.start === "string" && /^\d{4}-\d{2}-\d{2}$/.test(params.start) ? params.start : logicalDate()}T00:00:00Z`);
 
 const report = (msg) => console.log(`::jobgraph ${JSON.stringify(msg)}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -55,4 +54,12 @@ function parseParams() {
 
 function clampInt(value, fallback, min, max) {
   return Number.isInteger(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+// The day this run is for, in UTC: jobgraph passes the run's logical time (the nominal fire time,
+// so a catch-up or a backfill of Monday processes Monday) as JOBGRAPH_SCHEDULED_AT; today when
+// the script is run by hand.
+function logicalDate() {
+  const at = new Date(process.env.JOBGRAPH_SCHEDULED_AT ?? Date.now());
+  return Number.isNaN(at.getTime()) ? new Date().toISOString().slice(0, 10) : at.toISOString().slice(0, 10);
 }

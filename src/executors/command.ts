@@ -52,6 +52,7 @@ export function createCommandExecutor(opts: CommandExecutorOptions): Executor {
       ...config.env,
       JOBGRAPH_PARAMS: JSON.stringify(ctx.params ?? {}),
       JOBGRAPH_EXECUTION_ID: String(ctx.executionId),
+      JOBGRAPH_SCHEDULED_AT: ctx.scheduledAt.toISOString(),
     };
 
     return new Promise((resolve, reject) => {

@@ -179,6 +179,7 @@ export class Runner {
       const outcome = await executor({
         executionId: row.id,
         taskName: task.name,
+        scheduledAt: row.scheduledAt,
         config,
         params,
         signal: controller.signal,

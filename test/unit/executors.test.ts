@@ -16,13 +16,14 @@ const silent = pino({ level: "silent" });
 const tmp = mkdtempSync(join(tmpdir(), "jobgraph-exec-"));
 const command = createCommandExecutor({ killGraceMs: 300, drainTimeoutMs: 1000 });
 
-function fakeContext(config: Record<string, unknown>, params: Record<string, unknown> = {}, executionId = 42) {
+function fakeContext(config: Record<string, unknown>, params: Record<string, unknown> = {}, executionId = 42, scheduledAt = new Date()) {
   const controller = new AbortController();
   const progress: ProgressUpdate[] = [];
   const logs: { stream: LogStream; text: string }[] = [];
   const ctx: ExecutionContext = {
     executionId,
     taskName: "test-task",
+    scheduledAt,
     config,
     params,
     signal: controller.signal,
@@ -68,16 +69,17 @@ test("command: protocol progress in order, result, env and plain output", async 
     `console.log("::jobgraph {not json");`,
     `console.error("warn line");`,
     `console.log("::jobgraph " + JSON.stringify({ processed: 2 }));`,
-    `console.log("::jobgraph " + JSON.stringify({ result: { params: JSON.parse(process.env.JOBGRAPH_PARAMS), id: process.env.JOBGRAPH_EXECUTION_ID, extra: process.env.EXTRA } }));`,
+    `console.log("::jobgraph " + JSON.stringify({ result: { params: JSON.parse(process.env.JOBGRAPH_PARAMS), id: process.env.JOBGRAPH_EXECUTION_ID, at: process.env.JOBGRAPH_SCHEDULED_AT, extra: process.env.EXTRA } }));`,
     `process.stdout.write("last line without newline");`,
   ].join("\n");
   const { ctx, progress, lines } = fakeContext(
     { command: process.execPath, args: ["-e", script], env: { EXTRA: "x" } },
     { day: "2024-01-02" },
     7,
+    new Date("2024-01-02T06:00:00Z"),
   );
   const outcome = await command(ctx);
-  expect(outcome.result).toEqual({ params: { day: "2024-01-02" }, id: "7", extra: "x" });
+  expect(outcome.result).toEqual({ params: { day: "2024-01-02" }, id: "7", at: "2024-01-02T06:00:00.000Z", extra: "x" });
   expect(progress).toEqual([
     { progress: 0.5, message: "half", processed: 1, total: 2, currentItem: "AAPL" },
     { processed: 2 },
@@ -86,14 +88,20 @@ test("command: protocol progress in order, result, env and plain output", async 
   expect(lines("stderr")).toEqual(["warn line"]);
 });
 
-test("command: bundled example script runs through the protocol", async () => {
-  const { ctx, progress } = fakeContext(
-    { command: process.execPath, args: ["examples/sync_stock_list.mjs"] },
-    { count: 3, delayMs: 1 },
-  );
-  const outcome = await command(ctx);
-  expect(outcome.result).toEqual({ symbols: 3, inserted: 1, updated: 2 });
-  expect(progress.at(-1)).toMatchObject({ progress: 1, processed: 3, total: 3, currentItem: "GOOGL" });
+test("command: bundled example scripts run through the protocol, for the day the run is for", async () => {
+  // a catch-up of a fire from a Friday in the past: the scripts process that Friday, not today
+  const fridayFire = new Date("2025-03-14T22:30:00Z");
+  const stocks = fakeContext({ command: process.execPath, args: ["examples/sync_stock_list.mjs"] }, { count: 3, delayMs: 1 }, 1, fridayFire);
+  expect((await command(stocks.ctx)).result).toEqual({ asOf: "2025-03-14", symbols: 3, inserted: 1, updated: 2 });
+  expect(stocks.progress.at(-1)).toMatchObject({ progress: 1, processed: 3, total: 3, currentItem: "GOOGL" });
+  expect(stocks.lines("stdout")[0]).toMatch(/3 symbols as of 2025-03-14$/);
+
+  const calendar = fakeContext({ command: process.execPath, args: ["examples/sync_trading_calendar.mjs"] }, { count: 3, delayMs: 1 }, 2, fridayFire);
+  expect((await command(calendar.ctx)).result).toEqual({ from: "2025-03-14", days: 3, tradingDays: 1, holidays: 2 });
+  expect(calendar.progress.map((p) => p.currentItem)).toEqual(["2025-03-14", "2025-03-15", "2025-03-16"]);
+  // an explicit start still wins
+  const explicit = fakeContext({ command: process.execPath, args: ["examples/sync_trading_calendar.mjs"] }, { count: 1, delayMs: 0, start: "2024-12-25" }, 3, fridayFire);
+  expect((await command(explicit.ctx)).result).toMatchObject({ from: "2024-12-25", holidays: 1 });
 });
 
 test("command: non-zero exit fails with the stderr tail", async () => {
