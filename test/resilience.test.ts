@@ -1,121 +1,97 @@
-// Never stuck, never orphaned: a worker killed mid-run is swept and retried; a graceful stop
+// Never stuck, never orphaned, never twice: a worker killed mid-run takes its commands with it and
+// is swept and retried; a graceful stop
 // lets short runs finish, cancels the rest and leaves no process behind; a long healthy run
 // heart-beats and is never swept. Real service processes, real signals.
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, expect, test } from "vitest";
-import { ROOT } from "../src/app.ts";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
 import { isAlive } from "./helpers/processes.ts";
-import { createTask, startTestApp, TEST_SECRET, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
-
-interface Service {
-  proc: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-  gql(query: string, variables?: Record<string, unknown>): Promise<any>;
-}
+import { createTask, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
+import { startService as startServiceProcess, type Service } from "./helpers/service.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-/** The service as a real process on the test database: `npm start` itself (signals go through
- *  npm, as under a process manager), or its node process directly (SIGKILL must hit the service,
- *  not npm). */
 async function startService(db: TestDatabase, env: Record<string, string> = {}, via: "npm" | "node" = "node"): Promise<Service> {
-  const dbEnv = db.url ? { DATABASE_URL: db.url } : { JOBGRAPH_DATA_DIR: path.dirname((db.target as { pgliteDir: string }).pgliteDir) };
-  const [command, args] = via === "npm" ? ["npm", ["start", "--silent"]] : [process.execPath, ["--import", "tsx", "src/main.ts", "start"]];
-  const proc = spawn(command, args as string[], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...dbEnv,
-      PORT: "0",
-      JOBGRAPH_JWT_SECRET: TEST_SECRET,
-      JOBGRAPH_DEMO: "0",
-      JOBGRAPH_LEASE_SECONDS: "2",
-      JOBGRAPH_POLL_MS: "200",
-      JOBGRAPH_KILL_GRACE_SECONDS: "1",
-      LOG_LEVEL: "info",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-  cleanups.push(() => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
-  });
-  let stderr = "";
-  proc.stderr!.on("data", (d) => (stderr += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = "";
-    proc.stdout!.on("data", (d) => {
-      buffer += d;
-      const m = /"url":"(http:[^"]+)","ws".*"msg":"jobgraph is listening"/.exec(buffer);
-      if (m) resolve(m[1]!);
-    });
-    proc.once("exit", (code) => reject(new Error(`service exited (${code}) before listening: ${stderr}`)));
-  });
-  const { createTokenService } = await import("../src/auth/tokens.ts");
-  const token = await createTokenService(TEST_SECRET).mint({ sub: "tester", role: "admin" });
-  return {
-    proc,
-    url,
-    exited,
-    async gql(query, variables) {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as any;
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
-      return body.data;
-    },
-  };
+  const service = await startServiceProcess(db, env, via);
+  cleanups.push(() => service.kill());
+  return service;
 }
-
 
 function scratch() {
   return mkdtempSync(path.join(os.tmpdir(), "jobgraph-resilience-"));
 }
 
-test("a run whose worker is killed with SIGKILL is swept (lease lost) and retried elsewhere", async () => {
+test("SIGKILL of an instance ends its command's whole group before the lease expires; the retry elsewhere never overlaps it", async () => {
   const db = await createTestDatabase({ persistent: true });
   cleanups.push(() => db.drop());
   const dir = scratch();
-  const marker = path.join(dir, "first-attempt-started");
-  const pidFile = path.join(dir, "pid");
-  // first attempt: note itself and hang; any later attempt: succeed at once
-  const script = `const fs=require("fs");if(fs.existsSync(${JSON.stringify(marker)})){console.log("second attempt");process.exit(0)}
-fs.writeFileSync(${JSON.stringify(marker)},"");fs.writeFileSync(${JSON.stringify(pidFile)},String(process.pid));setTimeout(()=>{},60000)`;
-  const service = await startService(db);
+  const log = path.join(dir, "markers");
+  const grandchildFile = path.join(dir, "grandchild");
+  // Every attempt appends "start|stop <pid> <ms>" to the log. The first forks a sleeping grandchild
+  // and hangs (writing "stop" when SIGTERM comes); a later one records whether any process of an
+  // earlier attempt is still alive ("overlap") or not ("alone"), and succeeds.
+  const script = `const fs = require("fs"), { spawn } = require("child_process");
+const mark = (what) => fs.appendFileSync(${JSON.stringify(log)}, what + " " + process.pid + " " + Date.now() + "\\n");
+const alive = (pid) => { try { process.kill(pid, 0); const st = fs.readFileSync("/proc/" + pid + "/stat", "utf8"); return st.slice(st.lastIndexOf(")") + 2)[0] !== "Z"; } catch { return false; } };
+mark("start");
+if (!fs.existsSync(${JSON.stringify(grandchildFile)})) {
+  process.on("SIGTERM", () => { mark("stop"); process.exit(143); });
+  const grandchild = spawn("sleep", ["600"], { stdio: "ignore" });
+  fs.writeFileSync(${JSON.stringify(grandchildFile)}, String(grandchild.pid));
+  setInterval(() => {}, 1000);
+} else {
+  const earlier = fs.readFileSync(${JSON.stringify(log)}, "utf8").trim().split("\\n").map((l) => Number(l.split(" ")[1])).filter((p) => p !== process.pid);
+  mark([Number(fs.readFileSync(${JSON.stringify(grandchildFile)}, "utf8")), ...earlier].some(alive) ? "overlap" : "alone");
+  mark("stop");
+}`;
+  const leaseMs = 6000;
+  const service = await startService(db, { JOBGRAPH_LEASE_SECONDS: String(leaseMs / 1000) });
   const created = await service.gql(`mutation($input: CreateTaskInput!) { createTask(input: $input) { id } }`, {
     input: { name: "fragile", kind: "COMMAND", config: { command: process.execPath, args: ["-e", script] }, maxRetries: 1, retryDelaySeconds: 0 },
   });
   const taskId = created.createTask.id;
   const run = (await service.gql(`mutation($id: ID!) { triggerTask(id: $id) { id } }`, { id: taskId })).triggerTask;
-  await waitFor(async () => existsSync(pidFile), 15_000, "the command to start");
+  const grandchild = Number(await waitFor(async () => existsSync(grandchildFile) && readFileSync(grandchildFile, "utf8").trim(), 15_000, "the grandchild to start"));
+  const firstPid = Number(readFileSync(log, "utf8").split(" ")[1]);
   service.proc.kill("SIGKILL");
+  const killedAt = Date.now();
   await service.exited;
-  // nobody can clean up after SIGKILL: the orphaned command is ours to stop
-  const orphan = Number(readFileSync(pidFile, "utf8"));
-  if (isAlive(orphan)) process.kill(orphan, "SIGKILL");
+  // The lease was renewed at most a third of it before the kill, so it expires ≥ 4 s after it:
+  // the command and its grandchild must be gone well before anybody may retry the run.
+  await waitFor(async () => !isAlive(grandchild) && !isAlive(firstPid), leaseMs, "the killed instance's processes to end");
+  expect(Date.now() - killedAt).toBeLessThan((leaseMs * 2) / 3);
 
   const t: TestApp = await startTestApp({ db });
   cleanups.push(() => t.stop());
-  const first = await waitForFinal(t, run.id, 20_000);
+  const first = await waitForFinal(t, run.id, 30_000);
   expect(first.status).toBe("FAILED");
   expect(first.error).toMatch(/^lease lost: worker .* stopped heart-beating/);
   const retry = await waitFor(async () => {
     const data = await t.ok(`query($id: ID!) { executions(first: 5, filter: { taskId: $id }) { edges { node { id status attempt trigger retryOf { id } } } } }`, { id: taskId }, "viewer");
     const r = data.executions.edges.map((e: any) => e.node).find((n: any) => n.attempt === 2);
     return r?.status === "SUCCEEDED" ? r : null;
-  }, 20_000, "the retry to succeed");
+  }, 30_000, "the retry to succeed");
   expect(retry).toMatchObject({ trigger: "RETRY", retryOf: { id: run.id } });
   const sweeps = await t.ok(`{ auditEvents(first: 5, action: "execution.sweep") { edges { node { actor execution { id } } } } }`, {}, "viewer");
   expect(sweeps.auditEvents.edges.map((e: any) => e.node)).toEqual([{ actor: "system", execution: { id: run.id } }]);
-});
+
+  // one attempt after the other: the first stopped (SIGTERM from its supervisor) before the retry began
+  const markers = readFileSync(log, "utf8").trim().split("\n").map((l) => l.split(" "));
+  const secondPid = Number(markers[2]?.[1]);
+  expect(markers.map(([what, pid]) => [what, Number(pid)])).toEqual([
+    ["start", firstPid],
+    ["stop", firstPid],
+    ["start", secondPid],
+    ["alone", secondPid],
+    ["stop", secondPid],
+  ]);
+  expect(Number(markers[1]![2])).toBeLessThanOrEqual(Number(markers[2]![2]));
+}, 120_000);
 
 test("SIGTERM to npm start: short runs finish, long ones are cancelled and recorded, no process outlives the service", async () => {
   const db = await createTestDatabase({ persistent: true });
