@@ -34,10 +34,11 @@ import { startHttpServer, type HttpServer } from "./server/server.ts";
 import { TaskService } from "./tasks/service.ts";
 import { createWorkflowEngine } from "./workflows/engine.ts";
 import { seedDemo } from "./demo.ts";
+import { VERSION } from "./version.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const MIGRATIONS_DIR = path.join(ROOT, "prisma", "migrations");
-export const VERSION = "0.1.0";
+export { VERSION };
 
 export interface AppOptions {
   config: Config;
@@ -198,17 +199,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       closers.push(unlisten);
     }
 
-    if (config.demo) await seedDemo({ prisma, tasks, logger });
-    await engine.start();
-    closers.push(() => engine.stop());
-    const retention = new RetentionJob(
-      { prisma, clock, logger, audit, onPruned: (n, reason) => metrics.pruned(n, reason) },
-      { retentionDays: config.retentionDays, perTask: config.retentionPerTask, maxLogLines: config.maxLogLines, intervalMs: config.retentionIntervalMs },
-    );
-    retention.start();
-    closers.push(() => retention.stop());
-
+    // Listen before the engine starts: a busy port must fail start-up before this instance has
+    // claimed (and then, stopping, cancelled) anybody's runs.
     let http: HttpServer | null = null;
+    let httpClosing: Promise<void> | undefined;
+    const closeHttp = () => (httpClosing ??= http?.close() ?? Promise.resolve());
     if (options.http !== false) {
       http = await startHttpServer({
         host: config.host,
@@ -223,9 +218,21 @@ export async function createApp(options: AppOptions): Promise<App> {
           metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
         },
       });
-      // the server closes first: no new requests while the engine drains
-      closers.push(() => http!.close());
+      closers.push(closeHttp); // if what follows fails
     }
+
+    if (config.demo) await seedDemo({ prisma, tasks, logger });
+    await engine.start();
+    closers.push(() => engine.stop());
+    const retention = new RetentionJob(
+      { prisma, clock, logger, audit, onPruned: (n, reason) => metrics.pruned(n, reason) },
+      { retentionDays: config.retentionDays, perTask: config.retentionPerTask, maxLogLines: config.maxLogLines, intervalMs: config.retentionIntervalMs },
+    );
+    retention.start();
+    closers.push(() => retention.stop());
+
+    // on stop the server closes first: no new requests while the engine drains
+    closers.push(closeHttp);
 
     return {
       config,

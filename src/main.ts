@@ -1,66 +1,104 @@
-// CLI entry: start | migrate | print-schema | token --role R --sub S
+// CLI entry: start | migrate | print-schema | token. Whatever an operator can fix (a bad flag, an
+// invalid variable, a missing, unreachable or locked database, a busy port) ends with one line on
+// stderr and exit code 1, never a stack trace.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { createApp, migrateDatabase, databaseTarget, ROOT } from "./app.ts";
-import { isRole } from "./auth/roles.ts";
-import { createTokenService, resolveSecret } from "./auth/tokens.ts";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { ROLES, type Role } from "./auth/roles.ts";
+import { DEFAULT_TOKEN_LIFETIME, createTokenService, parseTokenLifetime, resolveSecret } from "./auth/tokens.ts";
 import { ConfigError, loadConfig } from "./config.ts";
-import { openDatabase } from "./db/database.ts";
 import { MigrationError } from "./db/migrator.ts";
-import { printedSchema } from "./graphql/schema.ts";
-import { createLogger } from "./logging/logger.ts";
+import { StartupError } from "./startup-error.ts";
+import { VERSION } from "./version.ts";
 
-const [command = "start", ...rest] = process.argv.slice(2);
+const program = new Command("jobgraph")
+  .description("job scheduler and execution monitor with a GraphQL API; configured by environment variables (see README)")
+  .version(VERSION)
+  .showSuggestionAfterError()
+  // commander's own errors (unknown option, missing --role…) in the same one-line form as ours
+  .configureOutput({ outputError: (text, write) => write(`jobgraph: ${text.replace(/^error: /, "")}`) });
 
+program
+  .command("start")
+  .description("run the service: GraphQL over HTTP and WebSocket on HOST:PORT, schedules, runner (the default)")
+  .action(start);
+
+program
+  .command("migrate")
+  .description("apply pending database migrations and exit (start-up does this too)")
+  .action(async () => {
+    const { databaseTarget, migrateDatabase } = await import("./app.ts");
+    const { openDatabase } = await import("./db/database.ts");
+    const db = await openDatabase(databaseTarget(loadConfig()));
+    try {
+      const report = await migrateDatabase(db);
+      console.log(report.applied.length ? `applied: ${report.applied.join(", ")}` : "database is up to date");
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command("print-schema")
+  .description("write the GraphQL schema to schema.graphql")
+  .action(async () => {
+    const { ROOT } = await import("./app.ts");
+    const { printedSchema } = await import("./graphql/schema.ts");
+    writeFileSync(path.join(ROOT, "schema.graphql"), printedSchema());
+    console.log("wrote schema.graphql");
+  });
+
+program
+  .command("token")
+  .description("print a signed token (JWT) for the API, made with JOBGRAPH_JWT_SECRET or the data folder's generated secret")
+  .addOption(new Option("--role <role>", "what the token may do").choices(ROLES).makeOptionMandatory())
+  .option("--sub <subject>", "who the token is for (recorded in audit events)", "cli")
+  .addOption(
+    new Option("--expires <duration>", "lifetime: a number with s, m, h, d or w (12h, 7d), or never")
+      .default(DEFAULT_TOKEN_LIFETIME)
+      .argParser((text) => {
+        try {
+          return parseTokenLifetime(text);
+        } catch (e) {
+          throw new InvalidArgumentError((e as Error).message);
+        }
+      }),
+  )
+  .action(async (opts: { role: Role; sub: string; expires: string | null }) => {
+    const config = loadConfig();
+    const { secret } = resolveSecret(config.jwtSecret, config.dataDir);
+    console.log(await createTokenService(secret).mint({ sub: opts.sub, role: opts.role }, opts.expires ?? undefined));
+  });
+
+// no command at all means start, as `node src/main.ts` always did
+const args = process.argv.slice(2);
 try {
-  switch (command) {
-    case "print-schema": {
-      writeFileSync(path.join(ROOT, "schema.graphql"), printedSchema());
-      console.log("wrote schema.graphql");
-      break;
-    }
-    case "token": {
-      const config = loadConfig();
-      const { values } = parseArgs({ args: rest, options: { role: { type: "string", default: "viewer" }, sub: { type: "string", default: "cli" }, expires: { type: "string" } } });
-      if (!isRole(values.role)) throw new Error("--role must be viewer, operator or admin");
-      const { secret } = resolveSecret(config.jwtSecret, config.dataDir);
-      console.log(await createTokenService(secret).mint({ sub: values.sub!, role: values.role }, values.expires));
-      break;
-    }
-    case "migrate": {
-      const config = loadConfig();
-      const db = await openDatabase(databaseTarget(config));
-      try {
-        const report = await migrateDatabase(db);
-        console.log(report.applied.length ? `applied: ${report.applied.join(", ")}` : "database is up to date");
-      } finally {
-        await db.close();
-      }
-      break;
-    }
-    case "start":
-      await start();
-      break;
-    default:
-      throw new Error(`unknown command "${command}" (start | migrate | print-schema | token)`);
-  }
+  await program.parseAsync(args.length ? args : ["start"], { from: "user" });
 } catch (e) {
-  if (e instanceof ConfigError || e instanceof MigrationError) {
+  fail(e);
+}
+
+function fail(e: unknown): never {
+  if (e instanceof ConfigError || e instanceof MigrationError || e instanceof StartupError) {
     console.error(`jobgraph: ${e.message}`);
-    process.exit(1);
+  } else {
+    // a bug, not a mistake of the operator's: still one line, the stack only when asked for
+    const debug = ["debug", "trace"].includes(process.env.LOG_LEVEL ?? "");
+    console.error(debug && e instanceof Error ? e.stack : `jobgraph: unexpected error: ${e instanceof Error ? e.message : String(e)} (LOG_LEVEL=debug shows the stack)`);
   }
-  throw e;
+  process.exit(1);
 }
 
 async function start() {
+  const { createApp } = await import("./app.ts");
+  const { createLogger } = await import("./logging/logger.ts");
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const app = await createApp({ config, logger });
   const backend = app.db.backend === "pglite" ? `embedded PostgreSQL (PGlite) in ${path.join(config.dataDir, "pglite")}` : "PostgreSQL";
   logger.info({ url: app.http!.url, ws: app.http!.wsUrl, backend, instance: app.instanceId }, "jobgraph is listening");
   if (!config.jwtSecret) {
-    const admin = await app.tokens.mint({ sub: "admin", role: "admin" });
+    const admin = await app.tokens.mint({ sub: "admin", role: "admin" }, DEFAULT_TOKEN_LIFETIME);
     // for people, not for log collectors: plain text on stderr
     console.error(
       [
@@ -68,9 +106,9 @@ async function start() {
         `  jobgraph is running on ${backend}`,
         `  GraphiQL: ${app.http!.url}`,
         `  The JWT secret lives in ${path.join(config.dataDir, "jwt-secret")}${app.generatedSecret ? " (generated now)" : ""}.`,
-        "  Admin token (send as 'Authorization: Bearer <token>'):",
+        `  Admin token, valid ${DEFAULT_TOKEN_LIFETIME} (send as 'Authorization: Bearer <token>'):`,
         `  ${admin}`,
-        "  Mint others with: npm run token -- --role viewer --sub alice",
+        "  Mint others with: npm run token -- --role viewer --sub alice [--expires 7d|never]",
         "",
       ].join("\n"),
     );

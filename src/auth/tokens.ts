@@ -7,6 +7,19 @@ import { SignJWT, jwtVerify } from "jose";
 import { unauthenticated } from "../errors.ts";
 import { isRole, type Role, type Viewer } from "./roles.ts";
 
+/** What `npm run token` and the start-up admin token get unless told otherwise. */
+export const DEFAULT_TOKEN_LIFETIME = "30d";
+
+/** A token lifetime as the CLI takes it: a whole number with s, m, h, d or w ("12h", "7d"), or
+ *  "never" (null: no expiry). The result is what `mint` takes; anything else throws. */
+export function parseTokenLifetime(text: string): string | null {
+  const value = text.trim().toLowerCase();
+  if (value === "never") return null;
+  const m = /^([1-9]\d{0,6})\s*(s|m|h|d|w)$/.exec(value);
+  if (!m) throw new Error(`"${text}" is not a lifetime: use a number with s, m, h, d or w (12h, 7d, 30d) or never`);
+  return `${m[1]}${m[2]}`;
+}
+
 export interface TokenService {
   verify(token: string): Promise<Viewer>;
   /** reads `Bearer <token>`; null when the header is absent */

@@ -6,6 +6,8 @@ import path from "node:path";
 import pg from "pg";
 import type { PGlite } from "@electric-sql/pglite";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { connectionError } from "./connection-errors.ts";
+import { lockDataFolder } from "./pglite-lock.ts";
 import type { SqlSession } from "./session.ts";
 
 export type Backend = "postgres" | "pglite";
@@ -27,6 +29,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  await probe(url);
   const { PrismaPg } = await import("@prisma/adapter-pg");
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
   const listeners = new Set<pg.Client>();
@@ -98,12 +101,34 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   };
 }
 
+/** One connection first, so a missing, unreachable or refusing database is one clear StartupError
+ *  (what to do about it) instead of a driver error deep inside the first query. */
+async function probe(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+  } catch (e) {
+    throw connectionError(e, url);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 async function openPglite(dir: string): Promise<Database> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { PrismaPGlite } = await import("pglite-prisma-adapter");
+  const inMemory = dir.startsWith("memory://");
   // PGlite creates only the last folder of its path
-  if (!dir.startsWith("memory://")) mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
-  const pglite: PGlite = await PGlite.create(dir);
+  if (!inMemory) mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
+  const unlock = inMemory ? () => {} : lockDataFolder(dir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dir);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     prisma,
@@ -114,8 +139,12 @@ async function openPglite(dir: string): Promise<Database> {
         exec: async (script) => void (await pglite.exec(script)),
       }),
     async close() {
-      await prisma.$disconnect();
-      await pglite.close();
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }

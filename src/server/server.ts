@@ -13,6 +13,7 @@ import { AppError } from "../errors.ts";
 import type { Context, Services } from "../graphql/context.ts";
 import { createErrorMasker } from "../graphql/errors.ts";
 import { getSchema } from "../graphql/schema.ts";
+import { StartupError } from "../startup-error.ts";
 
 export interface PlainEndpoints {
   /** database reachable and engine started */
@@ -78,6 +79,12 @@ export async function startHttpServer(opts: {
     }
   });
 
+  // listen before the WebSocket server attaches: a busy port is one StartupError, not also an
+  // "internal error" graphql-ws prints when the server it is attached to fails
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (e) => reject(listenError(e, opts.host, opts.port)));
+    server.listen(opts.port, opts.host, () => resolve());
+  });
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const ws = useServer(
     {
@@ -118,10 +125,6 @@ export async function startHttpServer(opts: {
     wss,
   );
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
   return {
@@ -135,6 +138,21 @@ export async function startHttpServer(opts: {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** The reasons an operator can fix, as one line saying what to change. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  switch (err.code) {
+    case "EADDRINUSE":
+      return new StartupError(`port ${port} on ${host} is already in use: stop what listens there or set PORT to another port`, { cause: err });
+    case "EACCES":
+      return new StartupError(`no permission to listen on ${host}:${port} (ports below 1024 need privileges): set PORT`, { cause: err });
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+      return new StartupError(`cannot listen on ${host}: not an address of this machine; set HOST`, { cause: err });
+    default:
+      return err;
+  }
 }
 
 function send(res: import("node:http").ServerResponse, status: number, type: string, body: string) {

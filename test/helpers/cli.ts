@@ -9,8 +9,17 @@ export interface CliResult {
 
 /** Runs `src/main.ts <args>` as a real process (what the npm scripts run) and collects its output. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return runProcess(process.execPath, ["--import", "tsx", "src/main.ts", ...args], env);
+}
+
+/** Runs `npm run <script> -- <args>` in the checkout, as an operator types it. */
+export function runNpm(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return runProcess("npm", ["run", "--silent", script, "--", ...args], env);
+}
+
+function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
