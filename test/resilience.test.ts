@@ -119,7 +119,7 @@ test("SIGTERM to npm start: short runs finish, long ones are cancelled and recor
   expect(await t.app.db.prisma.execution.count({ where: { status: "RUNNING" } })).toBe(0);
   const recorded = await t.ok(`{ auditEvents(first: 5, action: "execution.shutdownCancel") { edges { node { actor execution { id } } } } }`, {}, "viewer");
   expect(recorded.auditEvents.edges.map((e: any) => e.node)).toEqual([{ actor: "system", execution: { id: longRun } }]);
-});
+}, 120_000);
 
 test("a healthy run longer than its lease heart-beats and is never swept", async () => {
   const t = await startTestApp({ config: { leaseMs: 2000 } });
@@ -130,4 +130,4 @@ test("a healthy run longer than its lease heart-beats and is never swept", async
   expect(done.status).toBe("SUCCEEDED");
   expect(done.durationMs).toBeGreaterThanOrEqual(5000);
   expect(await t.app.db.prisma.auditEvent.count({ where: { action: "execution.sweep" } })).toBe(0);
-});
+}, 60_000);
