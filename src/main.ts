@@ -52,7 +52,13 @@ program
   .command("token")
   .description("print a signed token (JWT) for the API, made with JOBGRAPH_JWT_SECRET or the data folder's generated secret")
   .addOption(new Option("--role <role>", "what the token may do").choices(ROLES).makeOptionMandatory())
-  .option("--sub <subject>", "who the token is for (recorded in audit events)", "cli")
+  .addOption(
+    new Option("--sub <subject>", "who the token is for (recorded in audit events)").default("cli").argParser((text) => {
+      // the API refuses a token without a subject: refuse to mint one
+      if (!text.trim()) throw new InvalidArgumentError("the subject must not be empty");
+      return text;
+    }),
+  )
   .addOption(
     new Option("--expires <duration>", "lifetime: a number with s, m, h, d or w (12h, 7d), or never")
       .default(DEFAULT_TOKEN_LIFETIME)

@@ -48,14 +48,16 @@ test("`npm run token -- --help` prints the options and exits 0", async () => {
 }, 60_000);
 
 test("a bad flag, a bad role, an unknown command and a bad variable: one line each, exit 1", async () => {
-  const [flag, role, command, variable] = await Promise.all([
+  const [flag, role, subject, command, variable] = await Promise.all([
     runCli(["token", "--role", "admin", "--bad"], env()),
     runCli(["token", "--role", "boss"], env()),
+    runCli(["token", "--role", "admin", "--sub", " "], env()),
     runCli(["frobnicate"], env()),
     runCli(["start"], env({ PORT: "eighty" })),
   ]);
   expect(expectOneLineFailure(flag)).toBe("jobgraph: unknown option '--bad'");
   expect(expectOneLineFailure(role)).toMatch(/'--role <role>' argument 'boss' is invalid\. Allowed choices are viewer, operator, admin/);
+  expect(expectOneLineFailure(subject)).toBe("jobgraph: option '--sub <subject>' argument ' ' is invalid. the subject must not be empty");
   expect(expectOneLineFailure(command)).toBe("jobgraph: unknown command 'frobnicate'");
   expect(expectOneLineFailure(variable)).toBe("jobgraph: invalid PORT: must be a whole number");
 }, 60_000);
