@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AuditLog } from "./audit/service.ts";
 import { createTokenService, resolveSecret, type TokenService } from "./auth/tokens.ts";
+import { CalendarService } from "./calendars/service.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { openDatabase, type Database, type DatabaseTarget } from "./db/database.ts";
@@ -104,6 +105,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     closers.push(() => metrics.stop());
     const audit = new AuditLog({ prisma, logger });
     const handlers = options.handlers ?? createDefaultHandlerRegistry();
+    const calendars = new CalendarService({ prisma, clock, audit, logger });
+    const fireFilter = (task: Parameters<CalendarService["fireFilter"]>[0]) => calendars.fireFilter(task);
 
     // late-bound: the runner and the workflow engine need the execution service and vice versa
     let runner: Runner | undefined;
@@ -130,7 +133,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       prisma,
       executions,
       executors: {
-        COMMAND: createCommandExecutor({ killGraceMs: config.killGraceMs }),
+        COMMAND: createCommandExecutor({ killGraceMs: config.killGraceMs, calendars }),
         HTTP: createHttpExecutor(),
         HANDLER: createHandlerExecutor(handlers),
       },
@@ -155,6 +158,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       catchUpWindowMs: config.catchUpWindowMs,
       catchUpMax: config.catchUpMax,
       onTimeGraceMs: Math.max(10_000, 2 * config.pollMs),
+      fireFilter,
     });
     const timers = new ScheduleTimers({ fire: (taskId) => fires.fireDue(taskId), logger });
     const engine = new Engine({
@@ -172,15 +176,19 @@ export async function createApp(options: AppOptions): Promise<App> {
       leaseMs: config.leaseMs,
       pollMs: config.pollMs,
       shutdownGraceMs: config.shutdownGraceMs,
+      fireFilter,
     });
     const tasks = new TaskService({
       prisma,
       clock,
       handlerNames: () => handlers.names(),
       onChanged: (id) => void engine.taskChanged(id).catch((e) => logger.error({ err: e, taskId: id }, "timer sync failed")),
+      fireFilter,
     });
+    // a calendar's days changed: the tasks on it plan their next fire again
+    calendars.onChanged((name) => void tasks.replanCalendar(name).catch((e) => logger.error({ err: e, calendar: name }, "re-planning failed")));
     const history = new HistoryQueries({ prisma });
-    const services: Services = { prisma, tasks, executions, history, engine, audit, bus, logger };
+    const services: Services = { prisma, tasks, executions, history, engine, audit, bus, logger, calendars };
 
     if (db.listen) {
       const receive = createBridgeReceiver({

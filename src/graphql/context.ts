@@ -1,4 +1,5 @@
 import type { AuditLog } from "../audit/service.ts";
+import type { CalendarService } from "../calendars/service.ts";
 import type { Viewer } from "../auth/roles.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { JobgraphEvents } from "../events/types.ts";
@@ -19,6 +20,7 @@ export interface Services {
   audit: AuditLog;
   bus: EventBus<JobgraphEvents>;
   logger: Logger;
+  calendars: CalendarService;
 }
 
 export interface Context extends Services {
