@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AuditLog } from "./audit/service.ts";
 import { createTokenService, resolveSecret, type TokenService } from "./auth/tokens.ts";
+import { createAlerts } from "./alerts/index.ts";
 import { CalendarService } from "./calendars/service.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
@@ -188,7 +189,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     // a calendar's days changed: the tasks on it plan their next fire again
     calendars.onChanged((name) => void tasks.replanCalendar(name).catch((e) => logger.error({ err: e, calendar: name }, "re-planning failed")));
     const history = new HistoryQueries({ prisma });
-    const services: Services = { prisma, tasks, executions, history, engine, audit, bus, logger, calendars };
+    const alerts = createAlerts({ prisma, clock, events, logger, fireFilter, config });
+    const services: Services = { prisma, tasks, executions, history, engine, audit, bus, logger, calendars, alerts };
 
     if (db.listen) {
       const receive = createBridgeReceiver({
@@ -215,6 +217,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
     retention.start();
     closers.push(() => retention.stop());
+    alerts.start();
+    closers.push(() => alerts.stop());
 
     let http: HttpServer | null = null;
     if (options.http !== false) {

@@ -1,80 +1,20 @@
 // Never stuck, never orphaned: a worker killed mid-run is swept and retried; a graceful stop
 // lets short runs finish, cancels the rest and leaves no process behind; a long healthy run
 // heart-beats and is never swept. Real service processes, real signals.
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, expect, test } from "vitest";
-import { ROOT } from "../src/app.ts";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
+import { createTestDatabase } from "./helpers/database.ts";
 import { isAlive } from "./helpers/processes.ts";
-import { createTask, startTestApp, TEST_SECRET, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
-
-interface Service {
-  proc: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-  gql(query: string, variables?: Record<string, unknown>): Promise<any>;
-}
+import { killServices, startService } from "./helpers/service.ts";
+import { createTask, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
+  killServices();
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-/** The service as a real process on the test database: `npm start` itself (signals go through
- *  npm, as under a process manager), or its node process directly (SIGKILL must hit the service,
- *  not npm). */
-async function startService(db: TestDatabase, env: Record<string, string> = {}, via: "npm" | "node" = "node"): Promise<Service> {
-  const dbEnv = db.url ? { DATABASE_URL: db.url } : { JOBGRAPH_DATA_DIR: path.dirname((db.target as { pgliteDir: string }).pgliteDir) };
-  const [command, args] = via === "npm" ? ["npm", ["start", "--silent"]] : [process.execPath, ["--import", "tsx", "src/main.ts", "start"]];
-  const proc = spawn(command, args as string[], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...dbEnv,
-      PORT: "0",
-      JOBGRAPH_JWT_SECRET: TEST_SECRET,
-      JOBGRAPH_DEMO: "0",
-      JOBGRAPH_LEASE_SECONDS: "2",
-      JOBGRAPH_POLL_MS: "200",
-      JOBGRAPH_KILL_GRACE_SECONDS: "1",
-      LOG_LEVEL: "info",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-  cleanups.push(() => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
-  });
-  let stderr = "";
-  proc.stderr!.on("data", (d) => (stderr += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffer = "";
-    proc.stdout!.on("data", (d) => {
-      buffer += d;
-      const m = /"url":"(http:[^"]+)","ws".*"msg":"jobgraph is listening"/.exec(buffer);
-      if (m) resolve(m[1]!);
-    });
-    proc.once("exit", (code) => reject(new Error(`service exited (${code}) before listening: ${stderr}`)));
-  });
-  const { createTokenService } = await import("../src/auth/tokens.ts");
-  const token = await createTokenService(TEST_SECRET).mint({ sub: "tester", role: "admin" });
-  return {
-    proc,
-    url,
-    exited,
-    async gql(query, variables) {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-      const body = (await res.json()) as any;
-      if (body.errors) throw new Error(JSON.stringify(body.errors));
-      return body.data;
-    },
-  };
-}
-
 
 function scratch() {
   return mkdtempSync(path.join(os.tmpdir(), "jobgraph-resilience-"));

@@ -29,6 +29,9 @@ export const alertPayloadSchema = z.looseObject({
   /** tasks concerned when the cause is not one task's (a calendar running out): channel filters match on them */
   tasks: z.array(z.string()).nullish(),
   message: z.string().nullish(),
+  /** filled in when a delivery is made from the outbox row */
+  taskId: z.number().nullish(),
+  executionId: z.number().nullish(),
 });
 export type AlertPayload = z.infer<typeof alertPayloadSchema>;
 

@@ -8,6 +8,7 @@ import "./types/execution.ts";
 import "./types/scheduler.ts";
 import "./types/audit.ts";
 import "./types/calendar.ts";
+import "./types/alert.ts";
 
 let schema: GraphQLSchema | undefined;
 
