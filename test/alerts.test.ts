@@ -2,7 +2,9 @@
 // receivers on 127.0.0.1 that verify signatures, retries while a receiver is down, grouping.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { enqueueAlerts } from "../src/alerts/outbox.ts";
-import { createTask, startTestApp, waitFor, type TestApp } from "./helpers/app.ts";
+import { decodeGlobalID } from "@pothos/plugin-relay";
+import { collect, createTask, startTestApp, waitFor, type TestApp } from "./helpers/app.ts";
+import { createTestDatabase, testBackend } from "./helpers/database.ts";
 import { startReceiver, verifySignature, type Receiver } from "./helpers/receiver.ts";
 
 const SECRET = "receiver-shared-secret";
@@ -11,6 +13,13 @@ const DELIVERY = `id event status count attempts lastError responseStatus payloa
 
 async function channel(t: TestApp, input: Record<string, unknown>) {
   return (await t.ok(`mutation($input: AlertChannelInput!) { createAlertChannel(input: $input) { ${CHANNEL} } }`, { input })).createAlertChannel;
+}
+
+const rowId = (globalId: string) => Number(decodeGlobalID(globalId).id);
+
+/** FAILED causes for a task, the way the state machine writes them */
+function failures(taskId: number, taskName: string, n: number) {
+  return Array.from({ length: n }, (_, i) => ({ event: "FAILED" as const, taskId, payload: { taskName, status: "FAILED", error: `failure ${i + 1}`, attempt: 1 } }));
 }
 
 async function deliveries(t: TestApp, args = "") {
@@ -90,5 +99,121 @@ describe("alerts", () => {
     const rows = await deliveries(t, ", event: FAILED");
     expect(rows[0]).toMatchObject({ status: "DELIVERED", task: { name: "nightly_sync" }, attempts: 1 });
     expect(await prisma.outbox.count({ where: { processedAt: null } })).toBe(0);
+  });
+
+  test("a receiver that is down, then up, gets the alert once, after retries with the same delivery id", async () => {
+    // a port nobody listens on yet
+    const probe = await startReceiver();
+    const port = Number(new URL(probe.url).port);
+    await probe.close();
+    const down = await channel(t, { name: "later", kind: "WEBHOOK", url: `http://127.0.0.1:${port}/hook`, events: ["FAILED"], tasks: ["flaky"] });
+    const task = await createTask(t, { name: "flaky", kind: "HANDLER", config: { handler: "demo.sleep" } });
+    await enqueueAlerts(t.app.db.prisma, failures(rowId(task.id), "flaky", 1));
+    const failing = await waitFor(async () => {
+      const [d] = await deliveries(t, `, channelId: "${down.id}"`);
+      return d && d.attempts >= 2 ? d : null;
+    }, 15_000, "two failed attempts");
+    expect(failing).toMatchObject({ status: "PENDING", responseStatus: null });
+    expect(failing.lastError).toMatch(/ECONNREFUSED/);
+    const late = await startReceiver(port);
+    try {
+      late.respond = (_req, n) => (n === 0 ? 503 : 200); // up, but busy for its first request
+      const done = await waitFor(async () => {
+        const [d] = await deliveries(t, `, channelId: "${down.id}"`);
+        return d?.status === "DELIVERED" ? d : null;
+      }, 15_000, "the delivery");
+      expect(done.attempts).toBeGreaterThanOrEqual(4);
+      expect(late.requests.map((r) => r.status)).toEqual([503, 200]);
+      expect(new Set(late.requests.map((r) => r.headers["x-jobgraph-delivery"])).size).toBe(1);
+      expect(late.accepted()).toHaveLength(1);
+    } finally {
+      await late.close();
+    }
+  });
+
+  test("50 failures of one task in a short time make one message with a count", async () => {
+    const task = await createTask(t, { name: "stormy", kind: "HANDLER", config: { handler: "demo.sleep" } });
+    const taskId = rowId(task.id);
+    // one by one, while the consumer and the sender run
+    for (const cause of failures(taskId, "stormy", 50)) await enqueueAlerts(t.app.db.prisma, [cause]);
+    await waitFor(async () => (await t.app.db.prisma.outbox.count({ where: { taskId, processedAt: null } })) === 0, 15_000, "the outbox to drain");
+    const rows = await t.app.db.prisma.alertDelivery.findMany({ where: { taskId } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.count).toBe(50);
+    await waitFor(async () => receiver.accepted().some((r) => r.json.task?.name === "stormy"), 10_000, "the message");
+    expect(receiver.requests.filter((r) => r.json.task?.name === "stormy")).toHaveLength(1);
+  });
+
+  test("the alertDeliveries subscription streams new deliveries and their outcome", async () => {
+    const ws = t.ws("viewer");
+    const events = collect(ws, `subscription { alertDeliveries { event status } }`, {}, (e) => e.length >= 2);
+    await waitFor(async () => t.app.services.bus.subscriberCount() > 0, 5000, "the subscription");
+    await t.ok(`mutation($id: ID!) { testAlertChannel(id: $id) { id } }`, { id: hook.id });
+    expect(await events).toEqual([{ event: "TEST", status: "PENDING" }, { event: "TEST", status: "DELIVERED" }]);
+  });
+
+  test("MISSED_FIRE: fires missed while no instance was up reach the receiver", async () => {
+    const task = await createTask(t, { name: "missed", kind: "HANDLER", config: { handler: "demo.sleep" }, schedule: { intervalSeconds: 3600 }, misfirePolicy: "RUN_ONCE" });
+    // as after two hours of downtime: the persisted next fire is long past
+    await t.app.db.prisma.task.update({ where: { id: rowId(task.id) }, data: { nextRunAt: new Date(Date.now() - 2 * 3600_000) } });
+    const got = await waitFor(async () => receiver.accepted().find((r) => r.json.event === "MISSED_FIRE"), 15_000, "MISSED_FIRE");
+    expect(verifySignature(SECRET, got.headers, got.body)).toBe(true);
+    expect(got.json.task.name).toBe("missed");
+    expect(got.json.details).toMatchObject({ policy: "RUN_ONCE", missed: 2, caughtUp: 1 });
+  });
+
+  test("DEADLINE_MISSED once per fire, derived from the schedule: fires that never ran and runs that failed", async () => {
+    const prisma = t.app.db.prisma;
+    const quiet = await createTask(t, { name: "deadline-never-ran", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } }, schedule: { cron: "* * * * * *" }, deadlineSeconds: 3, misfirePolicy: "SKIP" });
+    const failing = await createTask(t, { name: "deadline-fails", kind: "HANDLER", config: { handler: "demo.fail" }, schedule: { cron: "* * * * * *" }, deadlineSeconds: 1 });
+    const createdAt = await prisma.task.findUniqueOrThrow({ where: { id: rowId(quiet.id) } }).then((x) => x.createdAt);
+    // every instance was down for the 20 seconds before: those fires were never even skipped on record
+    await prisma.task.update({ where: { id: rowId(quiet.id) }, data: { createdAt: new Date(createdAt.getTime() - 20_000) } });
+    const rows = await waitFor(async () => {
+      const r = await prisma.outbox.findMany({ where: { event: "DEADLINE_MISSED" } });
+      const before = r.filter((x) => x.taskId === rowId(quiet.id) && new Date((x.payload as { scheduledAt: string }).scheduledAt) < createdAt);
+      return before.length >= 15 && r.some((x) => x.taskId === rowId(failing.id)) ? r : null;
+    }, 20_000, "deadline alerts");
+    await t.ok(`mutation($a: ID!, $b: ID!) { a: disableTask(id: $a) { id } b: disableTask(id: $b) { id } }`, { a: quiet.id, b: failing.id });
+    const neverRan = rows.filter((r) => r.taskId === rowId(quiet.id) && new Date((r.payload as { scheduledAt: string }).scheduledAt) < createdAt);
+    for (const r of neverRan) {
+      const p = r.payload as { scheduledAt: string; status: string };
+      expect(r.key).toBe(`DEADLINE_MISSED:${rowId(quiet.id)}:${p.scheduledAt}`);
+      expect(p.status).toBe("NOT_RUN");
+    }
+    const failed = rows.filter((r) => r.taskId === rowId(failing.id));
+    for (const r of failed) expect((r.payload as { status: string }).status).toBe("FAILED");
+    await waitFor(async () => receiver.accepted().filter((r) => r.json.event === "DEADLINE_MISSED").length >= 2, 15_000, "both tasks' messages");
+    // grouped: one message per task, the rest counted
+    expect(receiver.accepted().filter((r) => r.json.event === "DEADLINE_MISSED").map((r) => r.json.task.name).sort()).toEqual(["deadline-fails", "deadline-never-ran"]);
+  });
+});
+
+describe.runIf(testBackend() === "postgres")("two instances on one database", () => {
+  test("deliver each alert once, and group 50 failures into one message", async () => {
+    const receiver = await startReceiver();
+    const db = await createTestDatabase();
+    const a = await startTestApp({ db, config: { alertRetryBaseMs: 200 } });
+    const b = await startTestApp({ db, config: { alertRetryBaseMs: 200 } });
+    try {
+      await channel(a, { name: "hook", kind: "WEBHOOK", url: receiver.url, secret: SECRET, events: ["FAILED", "LEASE_LOST"] });
+      const task = await createTask(a, { name: "shared", kind: "HANDLER", config: { handler: "demo.sleep" } });
+      const taskId = rowId(task.id);
+      await enqueueAlerts(a.app.db.prisma, [{ event: "LEASE_LOST", taskId, payload: { taskName: "shared", status: "FAILED", error: "lease lost" } }]);
+      for (const cause of failures(taskId, "shared", 50)) await enqueueAlerts((cause.payload.error.endsWith("0") ? b : a).app.db.prisma, [cause]);
+      await waitFor(async () => receiver.accepted().length >= 2, 15_000, "two messages");
+      // a later alert delivered proves both instances went round again after the first two
+      await enqueueAlerts(b.app.db.prisma, [{ event: "FAILED", taskId: null, payload: { message: "sentinel" } }]);
+      await waitFor(async () => receiver.accepted().length >= 3, 15_000, "the sentinel");
+      expect(receiver.requests.map((r) => r.json.event).sort()).toEqual(["FAILED", "FAILED", "LEASE_LOST"]);
+      expect(receiver.requests.every((r) => verifySignature(SECRET, r.headers, r.body))).toBe(true);
+      const grouped = await a.app.db.prisma.alertDelivery.findMany({ where: { taskId, event: "FAILED" } });
+      expect(grouped.map((d) => d.count)).toEqual([50]);
+    } finally {
+      await b.stop();
+      await a.stop();
+      await db.drop();
+      await receiver.close();
+    }
   });
 });
