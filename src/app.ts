@@ -107,7 +107,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     const audit = new AuditLog({ prisma, logger });
     const handlers = options.handlers ?? createDefaultHandlerRegistry();
     const calendars = new CalendarService({ prisma, clock, audit, logger });
-    const fireFilter = (task: Parameters<CalendarService["fireFilter"]>[0]) => calendars.fireFilter(task);
+    const fireFilter: CalendarService["fireFilter"] = (task, db) => calendars.fireFilter(task, db);
 
     // late-bound: the runner and the workflow engine need the execution service and vice versa
     let runner: Runner | undefined;
@@ -208,7 +208,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       closers.push(unlisten);
     }
 
-    if (config.demo) await seedDemo({ prisma, tasks, logger });
+    if (config.demo) await seedDemo({ prisma, tasks, calendars, executions, logger });
     await engine.start();
     closers.push(() => engine.stop());
     const retention = new RetentionJob(

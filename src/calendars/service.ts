@@ -13,6 +13,8 @@ import { addDays, dateToDay, dayToDate, daysBetween, isIsoDate, type CalendarDat
 import { calendarFireFilter, type CalendarFireFilter } from "./schedule-filter.ts";
 
 type Tx = Prisma.TransactionClient;
+/** reads go through the caller's transaction when it holds one (PGlite has one connection) */
+export type CalendarReader = Pick<PrismaClient, "calendar">;
 
 export const CALENDAR_NAME = /^[A-Za-z0-9_.-]{1,50}$/;
 /** one setCalendarDays call covers at most this many days (about ten years) */
@@ -114,15 +116,15 @@ export class CalendarService {
   }
 
   /** The calendar's days (cached); null when there is no such calendar. */
-  async load(name: string): Promise<CalendarData | null> {
-    const head = await this.deps.prisma.calendar.findUnique({ where: { name }, select: { id: true, updatedAt: true } });
+  async load(name: string, db: CalendarReader = this.deps.prisma): Promise<CalendarData | null> {
+    const head = await db.calendar.findUnique({ where: { name }, select: { id: true, updatedAt: true } });
     if (!head) {
       this.cache.delete(name);
       return null;
     }
     const cached = this.cache.get(name);
     if (cached && cached.version === head.updatedAt.getTime() && cached.data.id === head.id) return cached.data;
-    const cal = await this.deps.prisma.calendar.findUnique({ where: { id: head.id }, include: { days: { select: { day: true } } } });
+    const cal = await db.calendar.findUnique({ where: { id: head.id }, include: { days: { select: { day: true } } } });
     if (!cal) return null;
     const data: CalendarData = {
       id: cal.id,
@@ -139,9 +141,9 @@ export class CalendarService {
   /** The day filter of a task's schedule, or undefined when it has no calendar. A calendar that
    *  vanished cannot happen (a used calendar cannot be deleted); it would filter nothing out but
    *  answer "unknown" for every day, which skips and alerts rather than runs blind. */
-  async fireFilter(task: Pick<Task, "calendar" | "calendarDays" | "offsetDays" | "timezone">): Promise<CalendarFireFilter | undefined> {
+  async fireFilter(task: Pick<Task, "calendar" | "calendarDays" | "offsetDays" | "timezone">, db?: CalendarReader): Promise<CalendarFireFilter | undefined> {
     if (!task.calendar) return undefined;
-    const data = (await this.load(task.calendar)) ?? { id: 0, name: task.calendar, timezone: "UTC", coverageFrom: null, coverageUntil: null, trading: new Set<string>() };
+    const data = (await this.load(task.calendar, db)) ?? { id: 0, name: task.calendar, timezone: "UTC", coverageFrom: null, coverageUntil: null, trading: new Set<string>() };
     return calendarFireFilter(data, { days: task.calendarDays ?? "TRADING", offsetDays: task.offsetDays, timezone: task.timezone });
   }
 

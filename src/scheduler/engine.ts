@@ -5,7 +5,7 @@ import os from "node:os";
 import type { Clock } from "../clock.ts";
 import type { EventPublisher } from "../events/publisher.ts";
 import type { ExecutionService } from "../executions/service.ts";
-import type { PrismaClient, Task } from "../generated/prisma/client.ts";
+import type { Prisma, PrismaClient, Task } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import { plannedNextRun } from "../tasks/service.ts";
 import type { Fires } from "./fires.ts";
@@ -30,7 +30,7 @@ export interface EngineDeps {
   pollMs: number;
   shutdownGraceMs: number;
   /** the task's trading-calendar day filter (CalendarService.fireFilter) */
-  fireFilter: (task: Task) => Promise<FireFilter | undefined>;
+  fireFilter: (task: Task, db: Prisma.TransactionClient) => Promise<FireFilter | undefined>;
 }
 
 export interface SchedulerStatus {
@@ -116,7 +116,7 @@ export class Engine {
       if (paused) return;
       const tasks = await tx.task.findMany({ where: { enabled: true, paused: false } });
       for (const t of tasks) {
-        const next = plannedNextRun(t, now, await this.deps.fireFilter(t));
+        const next = plannedNextRun(t, now, await this.deps.fireFilter(t, tx));
         if (next?.getTime() !== t.nextRunAt?.getTime()) await tx.task.update({ where: { id: t.id }, data: { nextRunAt: next } });
       }
     });

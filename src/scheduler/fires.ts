@@ -25,7 +25,7 @@ export interface FiresDeps {
   /** a fire this late is still on time (timer jitter, a busy event loop); later = missed */
   onTimeGraceMs: number;
   /** the task's trading-calendar day filter (CalendarService.fireFilter) */
-  fireFilter: (task: Task) => Promise<CalendarFireFilter | undefined>;
+  fireFilter: (task: Task, db: Prisma.TransactionClient) => Promise<CalendarFireFilter | undefined>;
 }
 
 /** A timer may go off a little before the nominal time (croner works in whole seconds). */
@@ -101,7 +101,7 @@ export class Fires {
       const state = await tx.schedulerState.findUnique({ where: { id: 1 } });
       if (state?.paused) return [];
       const now = clock.now();
-      const filter = await this.deps.fireFilter(task);
+      const filter = await this.deps.fireFilter(task, tx);
       const plan = planFire(task, task.nextRunAt, now, { ...this.deps, filter });
       if (!plan) return [];
       // a fire on a day the calendar does not cover does not run: it is on record as SKIPPED

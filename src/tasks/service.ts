@@ -24,7 +24,7 @@ export interface TaskServiceDeps {
   /** called after a change is committed, so the timers follow at once */
   onChanged: (taskId: number) => void;
   /** the trading-calendar day filter of a schedule (CalendarService.fireFilter) */
-  fireFilter: (task: CalendarScheduled) => Promise<FireFilter | undefined>;
+  fireFilter: (task: CalendarScheduled, db: Tx) => Promise<FireFilter | undefined>;
 }
 
 type CalendarScheduled = Pick<Task, "calendar" | "calendarDays" | "offsetDays" | "timezone">;
@@ -67,7 +67,7 @@ export class TaskService {
       await this.checkWorkflowReferences(tx, fields);
       await checkCalendar(tx, fields);
       return tx.task.create({
-        data: { ...toData(fields), paused: false, nextRunAt: plannedNextRun({ ...fields, paused: false }, now, await this.deps.fireFilter(fields)) },
+        data: { ...toData(fields), paused: false, nextRunAt: plannedNextRun({ ...fields, paused: false }, now, await this.deps.fireFilter(fields, tx)) },
       });
     });
     this.deps.onChanged(task.id);
@@ -87,7 +87,7 @@ export class TaskService {
         where: { id },
         data: {
           ...toData(fields),
-          nextRunAt: replan ? plannedNextRun({ ...fields, paused: current.paused }, now, await this.deps.fireFilter(fields)) : current.nextRunAt,
+          nextRunAt: replan ? plannedNextRun({ ...fields, paused: current.paused }, now, await this.deps.fireFilter(fields, tx)) : current.nextRunAt,
         },
       });
     });
@@ -116,7 +116,7 @@ export class TaskService {
       const unchanged = next.enabled === current.enabled && next.paused === current.paused;
       return tx.task.update({
         where: { id },
-        data: { ...change, nextRunAt: unchanged ? current.nextRunAt : plannedNextRun(next, now, await this.deps.fireFilter(current)) },
+        data: { ...change, nextRunAt: unchanged ? current.nextRunAt : plannedNextRun(next, now, await this.deps.fireFilter(current, tx)) },
       });
     });
     this.deps.onChanged(task.id);
@@ -133,7 +133,7 @@ export class TaskService {
       for (const { id } of ids) {
         const task = (await tx.task.findUnique({ where: { id } }))!;
         if (task.nextRunAt && task.nextRunAt.getTime() <= now.getTime()) continue;
-        const next = plannedNextRun(task, now, await this.deps.fireFilter(task));
+        const next = plannedNextRun(task, now, await this.deps.fireFilter(task, tx));
         if (next?.getTime() === task.nextRunAt?.getTime()) continue;
         await tx.task.update({ where: { id }, data: { nextRunAt: next } });
         out.push(id);
