@@ -152,6 +152,19 @@ describe("alerts", () => {
     expect(await events).toEqual([{ event: "TEST", status: "PENDING" }, { event: "TEST", status: "DELIVERED" }]);
   });
 
+  test("deliveries by status on /metrics; a deadline out of range is refused", async () => {
+    await t.ok(`mutation($id: ID!) { testAlertChannel(id: $id) { id } }`, { id: hook.id });
+    const text = await (await fetch(new URL("/metrics", t.url))).text();
+    const rows = await t.app.db.prisma.alertDelivery.groupBy({ by: ["status"], _count: { _all: true } });
+    for (const status of ["PENDING", "DELIVERED", "FAILED"]) {
+      const line = text.split("\n").find((l) => l.startsWith(`jobgraph_alert_deliveries{status="${status}"}`));
+      expect(Number(line?.split(" ")[1]), status).toBe(rows.find((r) => r.status === status)?._count._all ?? 0);
+    }
+    expect(rows.find((r) => r.status === "DELIVERED")?._count._all).toBeGreaterThan(0);
+    const bad = await t.gql(`mutation { createTask(input: { name: "late", kind: HANDLER, config: { handler: "demo.sleep" }, deadlineSeconds: 0 }) { id } }`);
+    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: "VALIDATION", field: "input.deadlineSeconds" });
+  });
+
   test("MISSED_FIRE: fires missed while no instance was up reach the receiver", async () => {
     const task = await createTask(t, { name: "missed", kind: "HANDLER", config: { handler: "demo.sleep" }, schedule: { intervalSeconds: 3600 }, misfirePolicy: "RUN_ONCE" });
     // as after two hours of downtime: the persisted next fire is long past

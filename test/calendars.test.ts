@@ -191,3 +191,28 @@ describe("calendars", () => {
     }
   });
 });
+
+test("the demo fills the sample XSHG calendar from its sync script and schedules on its trading days", async () => {
+  const t = await startTestApp({ config: { demo: true } });
+  try {
+    const cal = await waitFor(async () => {
+      const data = await t.ok(`{ calendar(name: "XSHG") { description coverageFrom coverageUntil tasks { name } } }`, {}, "viewer");
+      return data.calendar.coverageUntil ? data.calendar : null;
+    }, 60_000, "the sample calendar");
+    expect(cal.description).toContain("SAMPLE DATA");
+    expect(cal.tasks.map((x: any) => x.name)).toEqual(["nightly_sync", "sync_stock_list"]);
+    const task = await waitFor(async () => {
+      const data = await t.ok(`{ task(name: "sync_stock_list") { nextRunAt schedule { calendar days } } }`, {}, "viewer");
+      const next = data.task.nextRunAt;
+      // planned again on the filled calendar: a trading day (in Shanghai) inside the coverage
+      if (!next) return null;
+      const day = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date(next));
+      const open = await t.ok(`query($d: Date!) { calendar(name: "XSHG") { isTradingDay(date: $d) } }`, { d: day }, "viewer");
+      return open.calendar.isTradingDay === true ? data.task : null;
+    }, 30_000, "the stock list planned on a trading day");
+    expect(task.schedule).toEqual({ calendar: "XSHG", days: "TRADING" });
+  } finally {
+    await t.stop();
+  }
+}, 120_000);
+

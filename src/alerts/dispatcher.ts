@@ -29,7 +29,11 @@ export interface DispatcherDeps {
 
 const BATCH = 100;
 
+const PRUNE_EVERY_MS = 3600_000;
+
 export class AlertDispatcher {
+  private lastPrune = 0;
+
   constructor(private readonly deps: DispatcherDeps) {}
 
   /** Processes claimable outbox rows until none is left; returns how many it took. */
@@ -113,6 +117,8 @@ export class AlertDispatcher {
   }
 
   private async prune(): Promise<void> {
+    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = Date.now();
     const before = new Date(this.deps.clock.now().getTime() - this.deps.keepProcessedMs);
     await this.deps.prisma.outbox.deleteMany({ where: { topic: ALERT_TOPIC, processedAt: { lt: before } } });
   }

@@ -39,11 +39,13 @@ export function createAlerts(deps: AlertsDeps): Alerts {
   const { prisma, clock, events, logger, config } = deps;
   const channels = new AlertChannelService({ prisma });
   const sender = new AlertSender({ prisma, clock, events, logger, publicUrl: config.publicUrl, retryBaseMs: config.alertRetryBaseMs, timeoutMs: config.alertTimeoutMs });
-  const sending = loop("alert-sender", config.pollMs, () => sender.drain(), logger);
+  // a second is soon enough for an alert; local writers wake the loops at once anyway
+  const everyMs = Math.max(1000, config.pollMs);
+  const sending = loop("alert-sender", everyMs, () => sender.drain(), logger);
   const dispatcher = new AlertDispatcher({ prisma, clock, events, logger, groupWindowMs: config.alertGroupWindowMs, keepProcessedMs: KEEP_PROCESSED_MS, wakeSender: () => sending.wake() });
-  const dispatching = loop("alert-outbox", config.pollMs, () => dispatcher.drain(), logger);
+  const dispatching = loop("alert-outbox", everyMs, () => dispatcher.drain(), logger);
   const deadlines = new DeadlineChecker({ prisma, clock, logger, fireFilter: deps.fireFilter, lookbackMs: config.catchUpWindowMs });
-  const watching = loop("alert-watch", Math.max(1000, 4 * config.pollMs), async () => {
+  const watching = loop("alert-watch", 2 * everyMs, async () => {
     const n = (await deadlines.check()) + (await checkCoverage({ prisma, clock }));
     if (n) dispatching.wake();
   }, logger);
