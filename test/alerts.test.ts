@@ -131,6 +131,19 @@ describe("alerts", () => {
     }
   });
 
+  test("a delivery still failing a day after it was made is given up as FAILED", async () => {
+    const dead = await channel(t, { name: "dead", kind: "SLACK", url: "http://127.0.0.1:1/never", events: ["FAILED"], tasks: ["nobody"] });
+    const first = (await t.ok(`mutation($id: ID!) { testAlertChannel(id: $id) { id status attempts lastError } }`, { id: dead.id })).testAlertChannel;
+    expect(first).toMatchObject({ status: "PENDING", attempts: 1, lastError: expect.stringMatching(/^POST failed/) });
+    // as if it had been retried for a day
+    await t.app.db.prisma.alertDelivery.update({ where: { id: rowId(first.id) }, data: { createdAt: new Date(Date.now() - 24 * 3600_000), nextAttemptAt: new Date() } });
+    const failed = await waitFor(async () => {
+      const [d] = await deliveries(t, `, channelId: "${dead.id}"`);
+      return d?.status === "FAILED" ? d : null;
+    }, 15_000, "the delivery to be given up");
+    expect(failed.attempts).toBe(2);
+  });
+
   test("50 failures of one task in a short time make one message with a count", async () => {
     const task = await createTask(t, { name: "stormy", kind: "HANDLER", config: { handler: "demo.sleep" } });
     const taskId = rowId(task.id);

@@ -81,8 +81,11 @@ export class DeadlineChecker {
     );
     if (since > until.getTime()) return 0;
     const fires = nominalFires(task, new Date(since), until, await this.deps.fireFilter(task));
-    this.checkedUntil.set(task.id, until.getTime());
-    if (!fires.length) return 0;
+    const done = () => this.checkedUntil.set(task.id, until.getTime());
+    if (!fires.length) {
+      done();
+      return 0;
+    }
     const outcomes = await this.deps.prisma.$queryRaw<{ fire: Date; ok: boolean; latest: number; status: string }[]>`
       WITH RECURSIVE runs AS (
         SELECT id, "scheduledAt" AS fire, status::text AS status, "finishedAt" FROM "Execution"
@@ -114,7 +117,9 @@ export class DeadlineChecker {
         },
       });
     }
-    return enqueueAlerts(this.deps.prisma, causes);
+    const created = await enqueueAlerts(this.deps.prisma, causes);
+    done();
+    return created;
   }
 
   /** Since when fires of the current schedule were expected: its creation, or the last time it

@@ -64,9 +64,10 @@ export class AlertDispatcher {
       for (const row of rows) {
         const event = row.event as AlertEvent;
         const task = row.taskId !== null ? tasks.get(row.taskId) : undefined;
+        const stored = parseAlertPayload(row.payload);
         const payload: AlertPayload = {
-          ...parseAlertPayload(row.payload),
-          taskName: parseAlertPayload(row.payload).taskName ?? task?.name ?? null,
+          ...stored,
+          taskName: stored.taskName ?? task?.name ?? null,
           taskId: task?.id ?? null,
           executionId: row.executionId !== null && executions.has(row.executionId) ? row.executionId : null,
         };

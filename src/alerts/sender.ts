@@ -77,14 +77,15 @@ export class AlertSender {
     const attempts = delivery.attempts + 1;
     const next = new Date(now.getTime() + retryDelay(this.deps.retryBaseMs, attempts));
     const givesUp = !outcome.ok && next.getTime() - delivery.createdAt.getTime() > MAX_DELIVERY_AGE_MS;
-    const row = await this.deps.prisma.alertDelivery.update({
+    // fenced on PENDING: a delivery whose channel was deleted meanwhile is gone, not revived
+    const { count } = await this.deps.prisma.alertDelivery.updateMany({
       where: { id, status: "PENDING" },
       data: outcome.ok
         ? { status: "DELIVERED", attempts, deliveredAt: now, responseStatus: outcome.status, lastError: null }
         : { status: givesUp ? "FAILED" : "PENDING", attempts, responseStatus: outcome.status, lastError: outcome.error, nextAttemptAt: next },
-    }).catch(() => null);
-    if (!row) return;
-    if (row.status !== "PENDING") this.deps.events.alertDelivery(row);
+    });
+    if (!count) return;
+    if (outcome.ok || givesUp) this.deps.events.alertDelivery(await this.deps.prisma.alertDelivery.findUniqueOrThrow({ where: { id } }));
     if (!outcome.ok) this.deps.logger.warn({ deliveryId: id, channel: delivery.channel.name, attempts, error: outcome.error, final: givesUp }, "alert delivery failed");
   }
 

@@ -1,11 +1,10 @@
 // Alerts: channels (admin; the secret is write-only, hasSecret tells whether one is set), the
 // deliveries made to them, their live feed, and the task's deadline.
-import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
-import { validation } from "../../errors.ts";
 import { AlertChannelKind, AlertDeliveryStatus, AlertEvent } from "../../generated/prisma/enums.ts";
 import { AUDIT_ACTIONS, audited } from "../audited.ts";
 import { builder } from "../builder.ts";
 import { sharedConnection } from "../connections.ts";
+import { decodeId, encodeId } from "../ids.ts";
 import { closingWith } from "./execution.ts";
 
 const AlertEventEnum = builder.enumType(AlertEvent, {
@@ -15,18 +14,7 @@ const AlertEventEnum = builder.enumType(AlertEvent, {
 const AlertChannelKindEnum = builder.enumType(AlertChannelKind, { name: "AlertChannelKind" });
 const AlertDeliveryStatusEnum = builder.enumType(AlertDeliveryStatus, { name: "AlertDeliveryStatus" });
 
-/** an AlertChannel's global id → its row id (VALIDATION naming the argument otherwise) */
-function channelId(globalId: string | number, field: string): number {
-  let decoded: { typename: string; id: string };
-  try {
-    decoded = decodeGlobalID(String(globalId));
-  } catch {
-    throw validation(field, `${field} is not a valid id`);
-  }
-  const id = Number(decoded.id);
-  if (decoded.typename !== "AlertChannel" || !Number.isSafeInteger(id) || id < 1) throw validation(field, `${field} is not an AlertChannel id`);
-  return id;
-}
+const channelId = (globalId: string | number, field: string) => decodeId(String(globalId), "AlertChannel", field);
 
 builder.prismaNode("AlertChannel", {
   id: { field: "id" },
@@ -137,8 +125,9 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) =>
       audited(ctx, AUDIT_ACTIONS.deleteAlertChannel, {}, { id: String(args.id) }, async () => {
-        await ctx.alerts.channels.delete(channelId(args.id, "id"));
-        return encodeGlobalID("AlertChannel", channelId(args.id, "id"));
+        const id = channelId(args.id, "id");
+        await ctx.alerts.channels.delete(id);
+        return encodeId("AlertChannel", id);
       }),
   }),
   testAlertChannel: t.prismaField({
