@@ -7,7 +7,7 @@
 import type { Clock } from "../clock.ts";
 import type { EventPublisher } from "../events/publisher.ts";
 import type { AlertDelivery, Outbox, Prisma, PrismaClient } from "../generated/prisma/client.ts";
-import type { AlertEvent } from "../generated/prisma/enums.ts";
+import { AlertEvent } from "../generated/prisma/enums.ts";
 import type { Logger } from "../logging/logger.ts";
 import { ALERT_TOPIC } from "./outbox.ts";
 import { parseAlertPayload, type AlertPayload } from "./payload.ts";
@@ -28,6 +28,8 @@ export interface DispatcherDeps {
 }
 
 const BATCH = 100;
+
+const isAlertEvent = (e: string): e is AlertEvent => Object.hasOwn(AlertEvent, e);
 
 const PRUNE_EVERY_MS = 3600_000;
 
@@ -62,7 +64,12 @@ export class AlertDispatcher {
       const executionIds = [...new Set(rows.map((r) => r.executionId).filter((id): id is number => id !== null))];
       const executions = new Set((await tx.execution.findMany({ where: { id: { in: executionIds } }, select: { id: true } })).map((e) => e.id));
       for (const row of rows) {
-        const event = row.event as AlertEvent;
+        if (!isAlertEvent(row.event)) {
+          // a row no deliverer understands must not block the ones behind it
+          this.deps.logger.warn({ outboxId: String(row.id), event: row.event }, "outbox row with an unknown alert event skipped");
+          continue;
+        }
+        const event = row.event;
         const task = row.taskId !== null ? tasks.get(row.taskId) : undefined;
         const stored = parseAlertPayload(row.payload);
         const payload: AlertPayload = {
