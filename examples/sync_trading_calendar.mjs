@@ -1,46 +1,51 @@
 #!/usr/bin/env node
-// Example COMMAND task: pretends to sync a trading calendar (weekdays from a start date), reporting
-// progress with the `::jobgraph {json}` stdout protocol. No network.
-// Params (JOBGRAPH_PARAMS): { count, delayMs, start: "YYYY-MM-DD" }; `start` defaults to the day the
-// run is for (JOBGRAPH_SCHEDULED_AT).
+// Example COMMAND task: "syncs" a trading calendar and hands it to jobgraph with the protocol
+// line `::jobgraph {"calendar":{"name","from","until","tradingDays":[…]}}`, applied when the run
+// succeeds. No network.
+//
+// SAMPLE DATA, NOT AN EXCHANGE'S CALENDAR: trading days are the weekdays minus the fixed sample
+// holidays below. A real sync prints the same line with the days it downloaded.
+// Params (JOBGRAPH_PARAMS): { name: "XSHG", from: "YYYY-MM-DD", until: "YYYY-MM-DD", delayMs }.
+// Default range: 1 January of the run's year (its logical time, JOBGRAPH_SCHEDULED_AT; today when
+// run by hand) to 31 December of the next year.
+const SAMPLE_HOLIDAYS = ["01-01", "05-01", "05-02", "05-03", "10-01", "10-02", "10-03", "10-04", "10-05", "10-06", "10-07", "12-25"];
+
 const params = parseParams();
-const count = clampInt(params.count, 20, 0, 10_000);
-const delayMs = clampInt(params.delayMs, 100, 0, 60_000);
-const start = new Date(`${typeof params.start === "string" && /^\d{4}-\d{2}-\d{2}$/.test(params.start) ? params.start : logicalDate()}T00:00:00Z`);
+const year = new Date(process.env.JOBGRAPH_SCHEDULED_AT ?? Date.now()).getUTCFullYear() || new Date().getUTCFullYear();
+const isDate = (v) => typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v);
+const name = typeof params.name === "string" ? params.name : "XSHG";
+const from = isDate(params.from) ? params.from : `${year}-01-01`;
+const until = isDate(params.until) ? params.until : `${year + 1}-12-31`;
+const delayMs = Number.isInteger(params.delayMs) ? Math.min(60_000, Math.max(0, params.delayMs)) : 20;
 
 const report = (msg) => console.log(`::jobgraph ${JSON.stringify(msg)}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const iso = (d) => d.toISOString().slice(0, 10);
 
-console.log(`sync_trading_calendar: execution ${process.env.JOBGRAPH_EXECUTION_ID ?? "?"}, ${count} days from ${iso(start)}`);
+console.log(`sync_trading_calendar: execution ${process.env.JOBGRAPH_EXECUTION_ID ?? "?"}, ${name} ${from}..${until} (SAMPLE DATA: weekdays minus sample holidays)`);
 
-const day = new Date(start);
-let tradingDays = 0;
+const tradingDays = [];
 let holidays = 0;
-for (let i = 0; i < count; i++) {
-  await sleep(delayMs);
-  const weekday = day.getUTCDay();
+const end = new Date(`${until}T00:00:00Z`);
+const total = Math.round((end - new Date(`${from}T00:00:00Z`)) / 86_400_000) + 1;
+let done = 0;
+for (const day = new Date(`${from}T00:00:00Z`); day <= end; day.setUTCDate(day.getUTCDate() + 1)) {
   const date = iso(day);
-  if (weekday === 0 || weekday === 6) {
-    holidays++;
-  } else if (date.endsWith("-01-01") || date.endsWith("-12-25")) {
-    holidays++;
-    console.log(`${date}: market holiday`);
-  } else {
-    tradingDays++;
+  const weekday = day.getUTCDay();
+  if (weekday !== 0 && weekday !== 6) {
+    if (SAMPLE_HOLIDAYS.includes(date.slice(5))) holidays++;
+    else tradingDays.push(date);
   }
-  report({
-    progress: (i + 1) / count,
-    message: `checked ${i + 1} of ${count} days`,
-    processed: i + 1,
-    total: count,
-    currentItem: date,
-  });
-  day.setUTCDate(day.getUTCDate() + 1);
+  done++;
+  if (date.endsWith("-01") || done === total) {
+    await sleep(delayMs);
+    report({ progress: done / total, message: `checked ${done} of ${total} days`, processed: done, total, currentItem: date.slice(0, 7) });
+  }
 }
 
+report({ calendar: { name, from, until, tradingDays } });
+report({ result: { name, from, until, tradingDays: tradingDays.length, sampleHolidays: holidays, sampleData: true } });
 console.log("sync_trading_calendar: done");
-report({ result: { from: iso(start), days: count, tradingDays, holidays } });
 
 function parseParams() {
   try {
@@ -50,16 +55,4 @@ function parseParams() {
     console.error("JOBGRAPH_PARAMS is not valid JSON; using defaults");
     return {};
   }
-}
-
-function clampInt(value, fallback, min, max) {
-  return Number.isInteger(value) ? Math.min(max, Math.max(min, value)) : fallback;
-}
-
-// The day this run is for, in UTC: jobgraph passes the run's logical time (the nominal fire time,
-// so a catch-up or a backfill of Monday processes Monday) as JOBGRAPH_SCHEDULED_AT; today when
-// the script is run by hand.
-function logicalDate() {
-  const at = new Date(process.env.JOBGRAPH_SCHEDULED_AT ?? Date.now());
-  return Number.isNaN(at.getTime()) ? new Date().toISOString().slice(0, 10) : at.toISOString().slice(0, 10);
 }

@@ -7,6 +7,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AuditLog } from "./audit/service.ts";
 import { createTokenService, resolveSecret, type TokenService } from "./auth/tokens.ts";
+import { createAlerts } from "./alerts/index.ts";
+import { CalendarService } from "./calendars/service.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import { openDatabase, type Database, type DatabaseTarget } from "./db/database.ts";
@@ -105,6 +107,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     closers.push(() => metrics.stop());
     const audit = new AuditLog({ prisma, logger });
     const handlers = options.handlers ?? createDefaultHandlerRegistry();
+    const calendars = new CalendarService({ prisma, clock, audit, logger });
+    const fireFilter: CalendarService["fireFilter"] = (task, db) => calendars.fireFilter(task, db);
 
     // late-bound: the runner and the workflow engine need the execution service and vice versa
     let runner: Runner | undefined;
@@ -131,7 +135,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       prisma,
       executions,
       executors: {
-        COMMAND: createCommandExecutor({ killGraceMs: config.killGraceMs }),
+        COMMAND: createCommandExecutor({ killGraceMs: config.killGraceMs, calendars }),
         HTTP: createHttpExecutor(),
         HANDLER: createHandlerExecutor(handlers),
       },
@@ -156,6 +160,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       catchUpWindowMs: config.catchUpWindowMs,
       catchUpMax: config.catchUpMax,
       onTimeGraceMs: Math.max(10_000, 2 * config.pollMs),
+      fireFilter,
     });
     const timers = new ScheduleTimers({ fire: (taskId) => fires.fireDue(taskId), logger });
     const engine = new Engine({
@@ -173,15 +178,20 @@ export async function createApp(options: AppOptions): Promise<App> {
       leaseMs: config.leaseMs,
       pollMs: config.pollMs,
       shutdownGraceMs: config.shutdownGraceMs,
+      fireFilter,
     });
     const tasks = new TaskService({
       prisma,
       clock,
       handlerNames: () => handlers.names(),
       onChanged: (id) => void engine.taskChanged(id).catch((e) => logger.error({ err: e, taskId: id }, "timer sync failed")),
+      fireFilter,
     });
+    // a calendar's days changed: the tasks on it plan their next fire again
+    calendars.onChanged((name) => void tasks.replanCalendar(name).catch((e) => logger.error({ err: e, calendar: name }, "re-planning failed")));
     const history = new HistoryQueries({ prisma });
-    const services: Services = { prisma, tasks, executions, history, engine, audit, bus, logger };
+    const alerts = createAlerts({ prisma, clock, events, logger, fireFilter, config });
+    const services: Services = { prisma, tasks, executions, history, engine, audit, bus, logger, calendars, alerts };
 
     if (db.listen) {
       const receive = createBridgeReceiver({
@@ -221,7 +231,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       closers.push(closeHttp); // if what follows fails
     }
 
-    if (config.demo) await seedDemo({ prisma, tasks, logger });
+    if (config.demo) await seedDemo({ prisma, tasks, calendars, executions, logger });
     await engine.start();
     closers.push(() => engine.stop());
     const retention = new RetentionJob(
@@ -230,6 +240,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
     retention.start();
     closers.push(() => retention.stop());
+    alerts.start();
+    closers.push(() => alerts.stop());
 
     // on stop the server closes first: no new requests while the engine drains
     closers.push(closeHttp);

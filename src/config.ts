@@ -47,6 +47,14 @@ const variables = {
   JOBGRAPH_RETENTION_INTERVAL_SECONDS: int(1, 24 * 3600).default(60),
   /** log lines kept per execution (head and tail) */
   JOBGRAPH_MAX_LOG_LINES: int(10, 1_000_000).default(2000),
+  /** the dashboard's address; alerts link to `<url>/executions/<id>` when set */
+  JOBGRAPH_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).transform((u) => u.replace(/\/+$/, "")).optional(),
+  /** alert webhooks: first retry after this long (doubling, at most an hour apart, for up to a day) */
+  JOBGRAPH_ALERT_RETRY_SECONDS: int(1, 3600).default(10),
+  /** alert webhooks: how long one POST may take */
+  JOBGRAPH_ALERT_TIMEOUT_SECONDS: int(1, 300).default(10),
+  /** alerts of one task and event within this window fold into one message with a count (0 = never) */
+  JOBGRAPH_ALERT_GROUP_SECONDS: int(0, 24 * 3600).default(300),
 } as const;
 
 type Vars = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -70,6 +78,10 @@ export interface Config {
   retentionPerTask: number;
   retentionIntervalMs: number;
   maxLogLines: number;
+  publicUrl?: string;
+  alertRetryBaseMs: number;
+  alertTimeoutMs: number;
+  alertGroupWindowMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -100,5 +112,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionPerTask: vars.JOBGRAPH_RETENTION_PER_TASK,
     retentionIntervalMs: vars.JOBGRAPH_RETENTION_INTERVAL_SECONDS * 1000,
     maxLogLines: vars.JOBGRAPH_MAX_LOG_LINES,
+    publicUrl: vars.JOBGRAPH_PUBLIC_URL,
+    alertRetryBaseMs: vars.JOBGRAPH_ALERT_RETRY_SECONDS * 1000,
+    alertTimeoutMs: vars.JOBGRAPH_ALERT_TIMEOUT_SECONDS * 1000,
+    alertGroupWindowMs: vars.JOBGRAPH_ALERT_GROUP_SECONDS * 1000,
   };
 }

@@ -75,6 +75,17 @@ export function createMetrics(deps: { prisma: PrismaClient; bus: EventBus<Jobgra
     },
   });
   new Gauge({
+    name: "jobgraph_alert_deliveries",
+    help: "Alert deliveries in the database, by status (PENDING, DELIVERED, FAILED)",
+    labelNames: ["status"],
+    registers: [registry],
+    async collect() {
+      const rows = await deps.prisma.alertDelivery.groupBy({ by: ["status"], _count: { _all: true } });
+      this.reset();
+      for (const s of ["PENDING", "DELIVERED", "FAILED"]) this.set({ status: s }, rows.find((r) => r.status === s)?._count._all ?? 0);
+    },
+  });
+  new Gauge({
     name: "jobgraph_subscriptions",
     help: "Live GraphQL subscriptions on this instance",
     registers: [registry],

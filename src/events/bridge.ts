@@ -93,6 +93,11 @@ export function createBridgeReceiver(deps: { prisma: PrismaClient; origin: strin
         case "scheduler":
           deps.handlers.schedulerChanged();
           break;
+        case "alertDelivery": {
+          const row = await deps.prisma.alertDelivery.findUnique({ where: { id: m.id } });
+          if (row) deps.events.alertDelivery(row, true);
+          break;
+        }
       }
     } catch (e) {
       deps.logger.warn({ err: e, message: m }, "bridge message failed");

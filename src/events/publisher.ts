@@ -1,6 +1,6 @@
 // Publishes every state change twice: to this process's subscribers at once, and to the other
 // instances through the database (NOTIFY), where the bridge re-publishes it locally.
-import type { Execution } from "../generated/prisma/client.ts";
+import type { AlertDelivery, Execution } from "../generated/prisma/client.ts";
 import type { EventBus } from "./bus.ts";
 import type { BridgeMessage, JobgraphEvents, LogLineEvent } from "./types.ts";
 
@@ -38,6 +38,11 @@ export class EventPublisher {
 
   taskChanged(id: number): void {
     this.deps.notifier.send({ t: "task", id });
+  }
+
+  alertDelivery(row: AlertDelivery, fromRemote = false): void {
+    this.deps.bus.publish("alertDelivery", "*", row);
+    if (!fromRemote) this.deps.notifier.send({ t: "alertDelivery", id: row.id });
   }
 
   schedulerChanged(): void {

@@ -1,4 +1,4 @@
-import type { Execution } from "../generated/prisma/client.ts";
+import type { AlertDelivery, Execution } from "../generated/prisma/client.ts";
 
 export interface LogLineEvent {
   executionId: number;
@@ -16,6 +16,8 @@ export type JobgraphEvents = {
   executionStatus: Execution;
   /** captured output — key: execution id */
   logLine: LogLineEvent;
+  /** an alert delivery was created or reached DELIVERED / FAILED — key: "*" */
+  alertDelivery: AlertDelivery;
 };
 
 /** What travels between instances over LISTEN/NOTIFY (kept small: NOTIFY payloads are < 8 kB). */
@@ -26,4 +28,5 @@ export type BridgeMessage =
   | { t: "log"; line: LogLineEvent }
   | { t: "work" }
   | { t: "task"; id: number }
-  | { t: "scheduler" };
+  | { t: "scheduler" }
+  | { t: "alertDelivery"; id: number };

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import type { Socket } from "node:net";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { calendarRangeSchema, type CalendarRange } from "../calendars/service.ts";
 import { describeReason, ExecutionFailure, formatIssues, type ExecutionContext, type Executor, type ProgressUpdate } from "./types.ts";
 
 // the same schema that validated the config when the task was saved
@@ -22,6 +23,8 @@ export interface CommandExecutorOptions {
   maxLineLength?: number;
   /** after the main process exits, how long to wait for the pipes to reach EOF */
   drainTimeoutMs?: number;
+  /** applies `::jobgraph {"calendar": …}` lines when the run succeeds (CalendarService) */
+  calendars?: { applyFromRun(ranges: CalendarRange[], executionId: number): Promise<void> };
 }
 
 // Every command runs under this small supervisor, which kills its process group when the
@@ -58,6 +61,7 @@ export function createCommandExecutor(opts: CommandExecutorOptions): Executor {
     return new Promise((resolve, reject) => {
       let settled = false;
       let result: unknown = undefined;
+      const calendarLines: unknown[] = [];
       let capturedLines = 0;
       let droppedLines = 0;
       const stderrTail: string[] = [];
@@ -101,6 +105,7 @@ export function createCommandExecutor(opts: CommandExecutorOptions): Executor {
           if (message) {
             if (message.progress) safeProgress(message.progress);
             if (message.hasResult) result = message.result;
+            if (message.hasCalendar) calendarLines.push(message.calendar);
             return;
           }
         }
@@ -152,7 +157,9 @@ export function createCommandExecutor(opts: CommandExecutorOptions): Executor {
         }
         const tail = stderrTail.join("\n").slice(-STDERR_TAIL_CHARS);
         if (exit.code === 0) {
-          resolve(result === undefined ? {} : { result });
+          const outcome = result === undefined ? {} : { result };
+          if (!calendarLines.length) resolve(outcome);
+          else applyCalendarLines(calendarLines, ctx.executionId, opts.calendars).then(() => resolve(outcome), (e: Error) => reject(new ExecutionFailure(e.message, result)));
         } else if (exit.code !== null) {
           reject(new ExecutionFailure(`exit code ${exit.code}${tail ? `: ${tail}` : ""}`, result));
         } else {
@@ -296,6 +303,24 @@ interface ProtocolMessage {
   progress?: ProgressUpdate;
   hasResult: boolean;
   result?: unknown;
+  hasCalendar: boolean;
+  calendar?: unknown;
+}
+
+/** A successful run's calendar lines: all valid and applied together, or the run fails and the
+ *  calendars stay as they were. */
+async function applyCalendarLines(lines: unknown[], executionId: number, calendars: CommandExecutorOptions["calendars"]): Promise<void> {
+  const ranges = lines.map((line, i) => {
+    const parsed = calendarRangeSchema.safeParse(line);
+    if (!parsed.success) throw new Error(`invalid ::jobgraph calendar line${lines.length > 1 ? ` #${i + 1}` : ""}: ${formatIssues(parsed.error)}`);
+    return parsed.data;
+  });
+  if (!calendars) throw new Error("::jobgraph calendar lines are not supported by this executor");
+  try {
+    await calendars.applyFromRun(ranges, executionId);
+  } catch (e) {
+    throw new Error(`::jobgraph calendar line not applied: ${errorMessage(e)}`);
+  }
 }
 
 /** null when the text is not a protocol object, so the caller logs the line as plain output */
@@ -319,8 +344,9 @@ function parseProtocol(json: string): ProtocolMessage | null {
   else if (typeof obj.currentItem === "number") update.currentItem = String(obj.currentItem);
   const hasProgress = Object.keys(update).length > 0;
   const hasResult = Object.hasOwn(obj, "result");
-  if (!hasProgress && !hasResult) return null;
-  return { progress: hasProgress ? update : undefined, hasResult, result: obj.result };
+  const hasCalendar = Object.hasOwn(obj, "calendar");
+  if (!hasProgress && !hasResult && !hasCalendar) return null;
+  return { progress: hasProgress ? update : undefined, hasResult, result: obj.result, hasCalendar, calendar: obj.calendar };
 }
 
 function describeSpawnError(config: CommandConfig, err: { code?: string | null; message: string }): string {

@@ -17,6 +17,14 @@ export const AUDIT_ACTIONS = {
   deleteExecution: "execution.delete",
   pauseScheduler: "scheduler.pause",
   resumeScheduler: "scheduler.resume",
+  createCalendar: "calendar.create",
+  updateCalendar: "calendar.update",
+  deleteCalendar: "calendar.delete",
+  setCalendarDays: "calendar.setDays",
+  createAlertChannel: "alertChannel.create",
+  updateAlertChannel: "alertChannel.update",
+  deleteAlertChannel: "alertChannel.delete",
+  testAlertChannel: "alertChannel.test",
 } as const;
 
 /** A mutation refused before its resolver ran (no token, a role too low) is on record too. */

@@ -6,6 +6,7 @@ import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import { GraphQLError } from "graphql";
 import { hasRole } from "../auth/roles.ts";
+import { isIsoDate } from "../calendars/days.ts";
 import { getDatamodel } from "../generated/pothos-types.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
 import { auditDenied } from "./audited.ts";
@@ -17,6 +18,7 @@ export const builder = new SchemaBuilder<{
   AuthScopes: { viewer: boolean; operator: boolean; admin: boolean };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
+    Date: { Input: string; Output: string };
     JSON: { Input: unknown; Output: unknown };
     ID: { Input: string; Output: string | number };
   };
@@ -64,6 +66,15 @@ builder.scalarType("DateTime", {
       throw new GraphQLError(`not an ISO-8601 date-time: ${JSON.stringify(v)}`, { extensions: { code: "VALIDATION" } });
     }
     return d;
+  },
+});
+
+builder.scalarType("Date", {
+  description: "A calendar date, ISO YYYY-MM-DD",
+  serialize: (d) => String(d),
+  parseValue: (v) => {
+    if (typeof v !== "string" || !isIsoDate(v)) throw new GraphQLError(`not a date YYYY-MM-DD: ${JSON.stringify(v)}`, { extensions: { code: "VALIDATION" } });
+    return v;
   },
 });
 

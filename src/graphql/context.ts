@@ -1,4 +1,6 @@
 import type { AuditLog } from "../audit/service.ts";
+import type { CalendarService } from "../calendars/service.ts";
+import type { Alerts } from "../alerts/index.ts";
 import type { Viewer } from "../auth/roles.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { JobgraphEvents } from "../events/types.ts";
@@ -19,6 +21,8 @@ export interface Services {
   audit: AuditLog;
   bus: EventBus<JobgraphEvents>;
   logger: Logger;
+  calendars: CalendarService;
+  alerts: Alerts;
 }
 
 export interface Context extends Services {

@@ -3,7 +3,9 @@
 import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import { validation } from "../errors.ts";
 
-export function decodeId(globalId: string, type: "Task" | "Execution" | "AuditEvent", field: string): number {
+type NodeType = "Task" | "Execution" | "AuditEvent" | "AlertChannel";
+
+export function decodeId(globalId: string, type: NodeType, field: string): number {
   let decoded: { typename: string; id: string };
   try {
     decoded = decodeGlobalID(globalId);
@@ -15,4 +17,4 @@ export function decodeId(globalId: string, type: "Task" | "Execution" | "AuditEv
   return id;
 }
 
-export const encodeId = (type: "Task" | "Execution" | "AuditEvent", id: number) => encodeGlobalID(type, id);
+export const encodeId = (type: NodeType, id: number) => encodeGlobalID(type, id);

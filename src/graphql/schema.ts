@@ -7,6 +7,8 @@ import "./types/task.ts";
 import "./types/execution.ts";
 import "./types/scheduler.ts";
 import "./types/audit.ts";
+import "./types/calendar.ts";
+import "./types/alert.ts";
 
 let schema: GraphQLSchema | undefined;
 

@@ -5,11 +5,12 @@ import os from "node:os";
 import type { Clock } from "../clock.ts";
 import type { EventPublisher } from "../events/publisher.ts";
 import type { ExecutionService } from "../executions/service.ts";
-import type { PrismaClient } from "../generated/prisma/client.ts";
+import type { Prisma, PrismaClient, Task } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import { plannedNextRun } from "../tasks/service.ts";
 import type { Fires } from "./fires.ts";
 import type { Runner } from "./runner.ts";
+import type { FireFilter } from "./schedule.ts";
 import type { ScheduleTimers } from "./timers.ts";
 import type { WorkflowDriver } from "./workflow-driver.ts";
 
@@ -28,6 +29,8 @@ export interface EngineDeps {
   leaseMs: number;
   pollMs: number;
   shutdownGraceMs: number;
+  /** the task's trading-calendar day filter (CalendarService.fireFilter) */
+  fireFilter: (task: Task, db: Prisma.TransactionClient) => Promise<FireFilter | undefined>;
 }
 
 export interface SchedulerStatus {
@@ -113,7 +116,7 @@ export class Engine {
       if (paused) return;
       const tasks = await tx.task.findMany({ where: { enabled: true, paused: false } });
       for (const t of tasks) {
-        const next = plannedNextRun(t, now);
+        const next = plannedNextRun(t, now, await this.deps.fireFilter(t, tx));
         if (next?.getTime() !== t.nextRunAt?.getTime()) await tx.task.update({ where: { id: t.id }, data: { nextRunAt: next } });
       }
     });

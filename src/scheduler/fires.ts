@@ -8,7 +8,9 @@ import type { Clock } from "../clock.ts";
 import type { ExecutionService } from "../executions/service.ts";
 import type { Execution, Prisma, PrismaClient, Task } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
-import { dueFires, nextFireAfter } from "./schedule.ts";
+import { enqueueAlerts } from "../alerts/outbox.ts";
+import { unknownDayError, type CalendarFireFilter } from "../calendars/schedule-filter.ts";
+import { dueFires, nextFireAfter, type FireFilter } from "./schedule.ts";
 
 export interface FiresDeps {
   prisma: PrismaClient;
@@ -22,6 +24,8 @@ export interface FiresDeps {
   catchUpMax: number;
   /** a fire this late is still on time (timer jitter, a busy event loop); later = missed */
   onTimeGraceMs: number;
+  /** the task's trading-calendar day filter (CalendarService.fireFilter) */
+  fireFilter: (task: Task, db: Prisma.TransactionClient) => Promise<CalendarFireFilter | undefined>;
 }
 
 /** A timer may go off a little before the nominal time (croner works in whole seconds). */
@@ -43,8 +47,9 @@ export function planFire(
   task: Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone" | "misfirePolicy">,
   nextRunAt: Date,
   now: Date,
-  opts: Pick<FiresDeps, "catchUpWindowMs" | "catchUpMax" | "onTimeGraceMs">,
+  opts: Pick<FiresDeps, "catchUpWindowMs" | "catchUpMax" | "onTimeGraceMs"> & { filter?: FireFilter },
 ): FirePlan | null {
+  const { filter } = opts;
   if (nextRunAt.getTime() > now.getTime() + EARLY_TOLERANCE_MS) return null;
   const effectiveNow = nextRunAt.getTime() > now.getTime() ? nextRunAt : now;
   const windowStart = new Date(effectiveNow.getTime() - opts.catchUpWindowMs);
@@ -53,11 +58,11 @@ export function planFire(
   if (start.getTime() < windowStart.getTime()) {
     // fires before the window are not even listed (a stopped every-second job could have millions)
     dropped = -1;
-    start = nextFireAfter(task, new Date(windowStart.getTime() - 1), nextRunAt);
+    start = nextFireAfter(task, new Date(windowStart.getTime() - 1), nextRunAt, filter);
   }
   const due = start && start.getTime() <= effectiveNow.getTime()
-    ? dueFires(task, start, effectiveNow, opts.catchUpMax + 1)
-    : { fires: [], dropped: 0, next: start ?? nextFireAfter(task, effectiveNow, nextRunAt) };
+    ? dueFires(task, start, effectiveNow, opts.catchUpMax + 1, filter)
+    : { fires: [], dropped: 0, next: start ?? nextFireAfter(task, effectiveNow, nextRunAt, filter) };
   const late = (t: Date) => effectiveNow.getTime() - t.getTime() > opts.onTimeGraceMs;
   const onTime = due.fires.filter((t) => !late(t));
   const missed = due.fires.filter(late);
@@ -96,14 +101,25 @@ export class Fires {
       const state = await tx.schedulerState.findUnique({ where: { id: 1 } });
       if (state?.paused) return [];
       const now = clock.now();
-      const plan = planFire(task, task.nextRunAt, now, this.deps);
+      const filter = await this.deps.fireFilter(task, tx);
+      const plan = planFire(task, task.nextRunAt, now, { ...this.deps, filter });
       if (!plan) return [];
+      // a fire on a day the calendar does not cover does not run: it is on record as SKIPPED
+      const unknownDay = (at: Date) => filter?.check(at) === "unknown";
+      const gap = (at: Date) => (unknownDay(at) ? { status: "SKIPPED" as const, finishedAt: now, error: unknownDayError(filter!, at) } : {});
       const runs: Prisma.ExecutionCreateManyInput[] = [
-        ...plan.catchUp.map((at) => ({ taskId, trigger: "CATCH_UP" as const, scheduledAt: at, runAfter: now })),
-        ...plan.onTime.map((at) => ({ taskId, trigger: "SCHEDULE" as const, scheduledAt: at, runAfter: at })),
+        ...plan.catchUp.map((at) => ({ taskId, trigger: "CATCH_UP" as const, scheduledAt: at, runAfter: now, ...gap(at) })),
+        ...plan.onTime.map((at) => ({ taskId, trigger: "SCHEDULE" as const, scheduledAt: at, runAfter: at, ...gap(at) })),
       ];
       const rows = runs.length ? await tx.execution.createManyAndReturn({ data: runs, skipDuplicates: true }) : [];
       await tx.task.update({ where: { id: taskId }, data: { nextRunAt: plan.next } });
+      await enqueueAlerts(tx, rows.filter((r) => unknownDay(r.scheduledAt)).map((r) => ({
+        event: "CALENDAR_GAP" as const,
+        key: `CALENDAR_GAP:${filter!.calendar}:${filter!.dayOf(r.scheduledAt)}:${taskId}`,
+        taskId,
+        executionId: r.id,
+        payload: { taskName: task.name, status: r.status, error: r.error, scheduledAt: r.scheduledAt.toISOString(), calendar: filter!.calendar, date: filter!.dayOf(r.scheduledAt) },
+      })));
       if (plan.missed.length || plan.dropped) {
         await this.deps.audit.record(
           {
@@ -121,6 +137,11 @@ export class Fires {
           },
           tx,
         );
+        await enqueueAlerts(tx, [{
+          event: "MISSED_FIRE",
+          taskId,
+          payload: { taskName: task.name, policy: task.misfirePolicy, missed: plan.missed.length, caughtUp: plan.catchUp.length, scheduledAt: plan.missed[0]?.toISOString() ?? null },
+        }]);
       }
       return rows;
     });

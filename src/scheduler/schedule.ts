@@ -59,9 +59,30 @@ export function checkSchedule(s: Schedule, now: Date): void {
   if (s.runAt !== null && s.runAt.getTime() <= now.getTime()) throw new ScheduleError("runAt", "runAt must be in the future");
 }
 
+/** An optional narrowing of fire times by day (a trading calendar, src/calendars/schedule-filter.ts).
+ *  `check`: true runs, false drops the fire, "unknown" keeps it so the fire path records it as
+ *  skipped; `endOfDay` is the last instant of the fire's day, so a dropped day is skipped whole. */
+export interface FireFilter {
+  check(at: Date): boolean | "unknown";
+  endOfDay(at: Date): Date;
+}
+
+/** a filter that drops every day for this long means the schedule never fires */
+const MAX_FILTERED_DAYS = 3700;
+
 /** The first fire strictly after `after`, or null when there is none (a one-off in the past).
  *  `anchor` is the task's previous nominal fire for interval schedules. */
-export function nextFireAfter(s: Schedule, after: Date, anchor?: Date | null): Date | null {
+export function nextFireAfter(s: Schedule, after: Date, anchor?: Date | null, filter?: FireFilter): Date | null {
+  let t = unfilteredNextFire(s, after, anchor);
+  if (!filter) return t;
+  for (let days = 0; t && days < MAX_FILTERED_DAYS; days++) {
+    if (filter.check(t) !== false) return t;
+    t = unfilteredNextFire(s, filter.endOfDay(t), anchor);
+  }
+  return null;
+}
+
+function unfilteredNextFire(s: Schedule, after: Date, anchor?: Date | null): Date | null {
   if (s.cron !== null) return cronFor(s.cron, s.timezone).nextRun(after);
   if (s.intervalSeconds !== null) {
     const step = s.intervalSeconds * 1000;
@@ -84,7 +105,7 @@ export interface DueFires {
 }
 
 /** Every nominal fire in [nextRunAt, now], for misfire handling after downtime or a stall. */
-export function dueFires(s: Schedule, nextRunAt: Date, now: Date, max: number): DueFires {
+export function dueFires(s: Schedule, nextRunAt: Date, now: Date, max: number, filter?: FireFilter): DueFires {
   const fires: Date[] = [];
   let dropped = 0;
   let t: Date | null = nextRunAt;
@@ -94,7 +115,7 @@ export function dueFires(s: Schedule, nextRunAt: Date, now: Date, max: number): 
       fires.shift();
       dropped++;
     }
-    t = nextFireAfter(s, t, t);
+    t = nextFireAfter(s, t, t, filter);
   }
   return { fires, dropped, next: t };
 }

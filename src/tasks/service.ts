@@ -4,7 +4,7 @@ import type { Clock } from "../clock.ts";
 import { conflict, notFound, validation } from "../errors.ts";
 import { ACTIVE_STATUSES } from "../executions/service.ts";
 import { Prisma, type PrismaClient, type Task } from "../generated/prisma/client.ts";
-import { nextFireAfter } from "../scheduler/schedule.ts";
+import { nextFireAfter, type FireFilter } from "../scheduler/schedule.ts";
 import type { WorkflowConfig } from "./config-schemas.ts";
 import { resolveTaskFields, type TaskFields, type TaskInput } from "./validation.ts";
 
@@ -23,7 +23,11 @@ export interface TaskServiceDeps {
   handlerNames: () => string[];
   /** called after a change is committed, so the timers follow at once */
   onChanged: (taskId: number) => void;
+  /** the trading-calendar day filter of a schedule (CalendarService.fireFilter) */
+  fireFilter: (task: CalendarScheduled, db: Tx) => Promise<FireFilter | undefined>;
 }
+
+type CalendarScheduled = Pick<Task, "calendar" | "calendarDays" | "offsetDays" | "timezone">;
 
 export function taskWhere(filter: TaskFilter | null | undefined): Prisma.TaskWhereInput {
   const where: Prisma.TaskWhereInput = {};
@@ -38,13 +42,14 @@ export function taskWhere(filter: TaskFilter | null | undefined): Prisma.TaskWhe
 }
 
 /** The next fire to persist: none while disabled or paused or without a schedule. */
-export function plannedNextRun(task: Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone" | "enabled" | "paused">, now: Date): Date | null {
+export function plannedNextRun(task: Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone" | "enabled" | "paused">, now: Date, filter?: FireFilter): Date | null {
   if (!task.enabled || task.paused) return null;
-  return nextFireAfter(task, now);
+  return nextFireAfter(task, now, undefined, filter);
 }
 
 const scheduleChanged = (a: TaskFields, b: Task) =>
-  a.cron !== b.cron || a.intervalSeconds !== b.intervalSeconds || a.timezone !== b.timezone || a.runAt?.getTime() !== b.runAt?.getTime();
+  a.cron !== b.cron || a.intervalSeconds !== b.intervalSeconds || a.timezone !== b.timezone || a.runAt?.getTime() !== b.runAt?.getTime() ||
+  a.calendar !== b.calendar || a.calendarDays !== b.calendarDays || a.offsetDays !== b.offsetDays;
 
 export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {}
@@ -60,8 +65,9 @@ export class TaskService {
     const fields = resolveTaskFields(input, null, now, this.deps.handlerNames());
     const task = await this.write(async (tx) => {
       await this.checkWorkflowReferences(tx, fields);
+      await checkCalendar(tx, fields);
       return tx.task.create({
-        data: { ...toData(fields), paused: false, nextRunAt: plannedNextRun({ ...fields, paused: false }, now) },
+        data: { ...toData(fields), paused: false, nextRunAt: plannedNextRun({ ...fields, paused: false }, now, await this.deps.fireFilter(fields, tx)) },
       });
     });
     this.deps.onChanged(task.id);
@@ -74,13 +80,14 @@ export class TaskService {
       const current = await this.lock(tx, id);
       const fields = resolveTaskFields(input, current as TaskFields, now, this.deps.handlerNames());
       await this.checkWorkflowReferences(tx, fields, current);
+      await checkCalendar(tx, fields);
       if (fields.name !== current.name) await this.renameReferences(tx, current.name, fields.name);
       const replan = scheduleChanged(fields, current) || fields.enabled !== current.enabled;
       return tx.task.update({
         where: { id },
         data: {
           ...toData(fields),
-          nextRunAt: replan ? plannedNextRun({ ...fields, paused: current.paused }, now) : current.nextRunAt,
+          nextRunAt: replan ? plannedNextRun({ ...fields, paused: current.paused }, now, await this.deps.fireFilter(fields, tx)) : current.nextRunAt,
         },
       });
     });
@@ -109,11 +116,31 @@ export class TaskService {
       const unchanged = next.enabled === current.enabled && next.paused === current.paused;
       return tx.task.update({
         where: { id },
-        data: { ...change, nextRunAt: unchanged ? current.nextRunAt : plannedNextRun(next, now) },
+        data: { ...change, nextRunAt: unchanged ? current.nextRunAt : plannedNextRun(next, now, await this.deps.fireFilter(current, tx)) },
       });
     });
     this.deps.onChanged(task.id);
     return task;
+  }
+
+  /** A calendar's days changed: its tasks' next fire is planned again from now (a fire already
+   *  due is left to the fire path). */
+  async replanCalendar(name: string): Promise<void> {
+    const now = this.deps.clock.now();
+    const changed = await this.write(async (tx) => {
+      const ids = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM "Task" WHERE calendar = ${name} ORDER BY id FOR UPDATE`;
+      const out: number[] = [];
+      for (const { id } of ids) {
+        const task = (await tx.task.findUnique({ where: { id } }))!;
+        if (task.nextRunAt && task.nextRunAt.getTime() <= now.getTime()) continue;
+        const next = plannedNextRun(task, now, await this.deps.fireFilter(task, tx));
+        if (next?.getTime() === task.nextRunAt?.getTime()) continue;
+        await tx.task.update({ where: { id }, data: { nextRunAt: next } });
+        out.push(id);
+      }
+      return out;
+    });
+    for (const id of changed) this.deps.onChanged(id);
   }
 
   private async lock(tx: Tx, id: number): Promise<Task> {
@@ -183,6 +210,13 @@ export class TaskService {
   }
 }
 
+/** The schedule's calendar must exist (the foreign key would refuse it less clearly). */
+async function checkCalendar(tx: Tx, fields: TaskFields): Promise<void> {
+  if (fields.calendar && !(await tx.calendar.findUnique({ where: { name: fields.calendar }, select: { id: true } }))) {
+    throw validation("input.schedule.calendar", `no calendar named "${fields.calendar}" (create it with createCalendar)`);
+  }
+}
+
 function toData(f: TaskFields) {
   return {
     name: f.name,
@@ -201,5 +235,9 @@ function toData(f: TaskFields) {
     timeoutSeconds: f.timeoutSeconds,
     overlapPolicy: f.overlapPolicy,
     misfirePolicy: f.misfirePolicy,
+    calendar: f.calendar,
+    calendarDays: f.calendarDays,
+    offsetDays: f.offsetDays,
+    deadlineSeconds: f.deadlineSeconds,
   };
 }

@@ -2,7 +2,7 @@
 // checked without the database lives here; errors are VALIDATION with the field at fault.
 import { z } from "zod";
 import { validation } from "../errors.ts";
-import type { MisfirePolicy, OverlapPolicy, TaskKind } from "../generated/prisma/enums.ts";
+import type { CalendarDays, MisfirePolicy, OverlapPolicy, TaskKind } from "../generated/prisma/enums.ts";
 import { checkSchedule, ScheduleError, type Schedule } from "../scheduler/schedule.ts";
 import { configSchemas } from "./config-schemas.ts";
 import { checkDag, DagError } from "./dag.ts";
@@ -14,6 +14,10 @@ export interface ScheduleInput {
   intervalSeconds?: number | null;
   runAt?: Date | null;
   timezone?: string | null;
+  /** a trading calendar's name: the schedule fires only on its `days` (TRADING by default) */
+  calendar?: string | null;
+  days?: CalendarDays | null;
+  offsetDays?: number | null;
 }
 
 /** CreateTaskInput / UpdateTaskInput of API.md; on update every field is optional and
@@ -32,6 +36,7 @@ export interface TaskInput {
   timeoutSeconds?: number | null;
   overlapPolicy?: OverlapPolicy | null;
   misfirePolicy?: MisfirePolicy | null;
+  deadlineSeconds?: number | null;
 }
 
 /** The task's columns as validation sees them (a full task after applying an update). */
@@ -45,6 +50,9 @@ export interface TaskFields {
   intervalSeconds: number | null;
   runAt: Date | null;
   timezone: string;
+  calendar: string | null;
+  calendarDays: CalendarDays | null;
+  offsetDays: number;
   enabled: boolean;
   maxRetries: number;
   retryDelaySeconds: number;
@@ -52,6 +60,7 @@ export interface TaskFields {
   timeoutSeconds: number | null;
   overlapPolicy: OverlapPolicy;
   misfirePolicy: MisfirePolicy;
+  deadlineSeconds: number | null;
 }
 
 export const DEFAULTS = {
@@ -69,6 +78,8 @@ const LIMITS = {
   maxRetries: [0, 100],
   retryDelaySeconds: [0, 7 * 24 * 3600],
   timeoutSeconds: [1, 7 * 24 * 3600],
+  deadlineSeconds: [1, 7 * 24 * 3600],
+  offsetDays: [-20, 20],
 } as const;
 
 function required<T>(value: T | null | undefined, field: string): T {
@@ -76,10 +87,10 @@ function required<T>(value: T | null | undefined, field: string): T {
   return value;
 }
 
-function intInRange(value: number, field: keyof typeof LIMITS): number {
+function intInRange(value: number, field: keyof typeof LIMITS, at = `input.${field}`): number {
   const [min, max] = LIMITS[field];
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw validation(`input.${field}`, `${field} must be a whole number from ${min} to ${max}`);
+    throw validation(at, `${field} must be a whole number from ${min} to ${max}`);
   }
   return value;
 }
@@ -125,21 +136,26 @@ export function resolveTaskFields(input: TaskInput, current: TaskFields | null, 
     timeoutSeconds: pick("timeoutSeconds", DEFAULTS.timeoutSeconds),
     overlapPolicy: pick("overlapPolicy", DEFAULTS.overlapPolicy) ?? DEFAULTS.overlapPolicy,
     misfirePolicy: pick("misfirePolicy", DEFAULTS.misfirePolicy) ?? DEFAULTS.misfirePolicy,
+    deadlineSeconds: pick("deadlineSeconds", null),
   };
   if (!Number.isFinite(fields.retryBackoff) || fields.retryBackoff < 1 || fields.retryBackoff > 10) {
     throw validation("input.retryBackoff", "retryBackoff must be a number from 1 to 10");
   }
   if (fields.timeoutSeconds !== null) intInRange(fields.timeoutSeconds, "timeoutSeconds");
+  if (fields.deadlineSeconds !== null) intInRange(fields.deadlineSeconds, "deadlineSeconds");
   return fields;
 }
 
-function resolveSchedule(input: TaskInput, current: TaskFields | null, now: Date): Pick<TaskFields, "cron" | "intervalSeconds" | "runAt" | "timezone"> {
+type ScheduleFields = Pick<TaskFields, "cron" | "intervalSeconds" | "runAt" | "timezone" | "calendar" | "calendarDays" | "offsetDays">;
+const NO_SCHEDULE: ScheduleFields = { cron: null, intervalSeconds: null, runAt: null, timezone: DEFAULTS.timezone, calendar: null, calendarDays: null, offsetDays: 0 };
+
+function resolveSchedule(input: TaskInput, current: TaskFields | null, now: Date): ScheduleFields {
   if (input.schedule === undefined) {
-    return current
-      ? { cron: current.cron, intervalSeconds: current.intervalSeconds, runAt: current.runAt, timezone: current.timezone }
-      : { cron: null, intervalSeconds: null, runAt: null, timezone: DEFAULTS.timezone };
+    if (!current) return NO_SCHEDULE;
+    const { cron, intervalSeconds, runAt, timezone, calendar, calendarDays, offsetDays } = current;
+    return { cron, intervalSeconds, runAt, timezone, calendar, calendarDays, offsetDays };
   }
-  if (input.schedule === null) return { cron: null, intervalSeconds: null, runAt: null, timezone: DEFAULTS.timezone };
+  if (input.schedule === null) return NO_SCHEDULE;
   const s: Schedule = {
     cron: input.schedule.cron ?? null,
     intervalSeconds: input.schedule.intervalSeconds ?? null,
@@ -152,7 +168,29 @@ function resolveSchedule(input: TaskInput, current: TaskFields | null, now: Date
     if (e instanceof ScheduleError) throw validation(e.field === "schedule" ? "input.schedule" : `input.schedule.${e.field}`, e.message);
     throw e;
   }
-  return { ...s, cron: s.cron?.trim() ?? null };
+  return { ...s, cron: s.cron?.trim() ?? null, ...resolveCalendarRule(input.schedule, s) };
+}
+
+/** Which calendar days a schedule runs on. Whether the calendar exists is the task service's
+ *  check (it needs the database). */
+function resolveCalendarRule(input: ScheduleInput, s: Schedule): Pick<TaskFields, "calendar" | "calendarDays" | "offsetDays"> {
+  const calendar = input.calendar ?? null;
+  const offsetDays = input.offsetDays ?? 0;
+  if (calendar === null) {
+    if (input.days != null) throw validation("input.schedule.days", "days needs a calendar");
+    if (offsetDays !== 0) throw validation("input.schedule.offsetDays", "offsetDays needs a calendar");
+    return { calendar: null, calendarDays: null, offsetDays: 0 };
+  }
+  if (s.runAt !== null) throw validation("input.schedule.calendar", "a one-off runAt cannot follow a calendar; use cron or intervalSeconds");
+  const days = input.days ?? "TRADING";
+  intInRange(offsetDays, "offsetDays", "input.schedule.offsetDays");
+  // an offset moves a run N trading days from the matched day: that means something only for a
+  // day that is picked out (first/last of a month or week); every trading day shifted is still
+  // every trading day, and a non-trading day has no trading-day neighbours to count from
+  if (offsetDays !== 0 && (days === "TRADING" || days === "NON_TRADING")) {
+    throw validation("input.schedule.offsetDays", `offsetDays needs days FIRST_/LAST_TRADING_OF_MONTH or _WEEK, not ${days}`);
+  }
+  return { calendar, calendarDays: days, offsetDays };
 }
 
 function checkConfig(kind: TaskKind, raw: unknown, handlerNames: string[]): Record<string, unknown> {

@@ -34,10 +34,18 @@ export function serviceEnv(db: TestDatabase, env: Record<string, string> = {}): 
   };
 }
 
+const started: ChildProcess[] = [];
+
+/** SIGKILLs every service process still running (call in afterEach). */
+export function killServices(): void {
+  for (const proc of started.splice(0)) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+}
+
 /** Starts the service and resolves once it listens (rejects with its stderr if it exits first). */
 export async function startService(db: TestDatabase, env: Record<string, string> = {}, via: "npm" | "node" = "node"): Promise<Service> {
   const [command, args] = via === "npm" ? ["npm", ["start", "--silent"]] : [process.execPath, ["--import", "tsx", "src/main.ts", "start"]];
   const proc = spawn(command, args as string[], { cwd: ROOT, env: serviceEnv(db, env), stdio: ["ignore", "pipe", "pipe"] });
+  started.push(proc);
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   const kill = () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");

@@ -1,4 +1,4 @@
-import { ExecutionStatus, MisfirePolicy, OverlapPolicy, TaskKind, TriggerKind } from "../../generated/prisma/enums.ts";
+import { CalendarDays, ExecutionStatus, MisfirePolicy, OverlapPolicy, TaskKind, TriggerKind } from "../../generated/prisma/enums.ts";
 import { builder } from "../builder.ts";
 
 export const TaskKindEnum = builder.enumType(TaskKind, { name: "TaskKind" });
@@ -14,4 +14,8 @@ export const OverlapPolicyEnum = builder.enumType(OverlapPolicy, {
 export const MisfirePolicyEnum = builder.enumType(MisfirePolicy, {
   name: "MisfirePolicy",
   description: "Fires missed while no instance was up: SKIP none, RUN_ONCE one catch-up run, RUN_ALL every missed fire (within the catch-up window)",
+});
+export const CalendarDaysEnum = builder.enumType(CalendarDays, {
+  name: "CalendarDays",
+  description: "Which days of a trading calendar a schedule runs on (the cron gives the time of day; its day fields still narrow)",
 });

@@ -4,18 +4,21 @@ import { AUDIT_ACTIONS, audited } from "../audited.ts";
 import { builder } from "../builder.ts";
 import { taskWhere } from "../../tasks/service.ts";
 import { validation } from "../../errors.ts";
-import { MisfirePolicyEnum, OverlapPolicyEnum, TaskKindEnum } from "./enums.ts";
+import { CalendarDaysEnum, MisfirePolicyEnum, OverlapPolicyEnum, TaskKindEnum } from "./enums.ts";
 import { ExecutionConnection, ExecutionFilterInput, executionFilterFromArgs, ExecutionStatsRef } from "./execution.ts";
 import { executionWhere, keysetPage } from "../../executions/history.ts";
 import { sharedConnection } from "../connections.ts";
 
-const ScheduleRef = builder.objectRef<Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone">>("Schedule").implement({
+const ScheduleRef = builder.objectRef<Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone" | "calendar" | "calendarDays" | "offsetDays">>("Schedule").implement({
   description: "When a task fires on its own: one of cron, intervalSeconds or runAt, in `timezone`",
   fields: (t) => ({
     cron: t.exposeString("cron", { nullable: true }),
     intervalSeconds: t.exposeInt("intervalSeconds", { nullable: true }),
     runAt: t.expose("runAt", { type: "DateTime", nullable: true }),
     timezone: t.exposeString("timezone"),
+    calendar: t.exposeString("calendar", { nullable: true, description: "The trading calendar whose `days` the schedule runs on" }),
+    days: t.expose("calendarDays", { type: CalendarDaysEnum, nullable: true }),
+    offsetDays: t.int({ nullable: true, resolve: (s) => (s.calendar ? s.offsetDays : null) }),
   }),
 });
 
@@ -33,7 +36,7 @@ export const TaskRef = builder.prismaNode("Task", {
     schedule: t.field({
       type: ScheduleRef,
       nullable: true,
-      select: { cron: true, intervalSeconds: true, runAt: true, timezone: true },
+      select: { cron: true, intervalSeconds: true, runAt: true, timezone: true, calendar: true, calendarDays: true, offsetDays: true },
       resolve: (task) => (task.cron !== null || task.intervalSeconds !== null || task.runAt !== null ? task : null),
     }),
     enabled: t.exposeBoolean("enabled"),
@@ -83,6 +86,9 @@ const ScheduleInput = builder.inputType("ScheduleInput", {
     intervalSeconds: t.int(),
     runAt: t.field({ type: "DateTime" }),
     timezone: t.string(),
+    calendar: t.string({ description: "A trading calendar's name: fire only on its `days`; the fire's date is taken in `timezone`" }),
+    days: t.field({ type: CalendarDaysEnum, description: "With a calendar; default TRADING" }),
+    offsetDays: t.int({ description: "Run N trading days after (+) or before (-) the matched day (with FIRST_/LAST_TRADING_OF_MONTH or _WEEK)" }),
   }),
 });
 
@@ -101,6 +107,7 @@ const taskInputFields = (required: boolean) =>
     timeoutSeconds: t.int(),
     overlapPolicy: t.field({ type: OverlapPolicyEnum }),
     misfirePolicy: t.field({ type: MisfirePolicyEnum }),
+    deadlineSeconds: t.int(),
   })) as never;
 
 const CreateTaskInput = builder.inputType("CreateTaskInput", { fields: taskInputFields(true) });
