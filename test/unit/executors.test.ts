@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { pino } from "pino";
+import type { CalendarRange } from "../../src/calendars/service.ts";
 import { createCommandExecutor } from "../../src/executors/command.ts";
 import { createHttpExecutor } from "../../src/executors/http.ts";
 import { createHandlerExecutor } from "../../src/executors/handler.ts";
@@ -96,12 +97,16 @@ test("command: bundled example scripts run through the protocol, for the day the
   expect(stocks.progress.at(-1)).toMatchObject({ progress: 1, processed: 3, total: 3, currentItem: "GOOGL" });
   expect(stocks.lines("stdout")[0]).toMatch(/3 symbols as of 2025-03-14$/);
 
-  const calendar = fakeContext({ command: process.execPath, args: ["examples/sync_trading_calendar.mjs"] }, { count: 3, delayMs: 1 }, 2, fridayFire);
-  expect((await command(calendar.ctx)).result).toEqual({ from: "2025-03-14", days: 3, tradingDays: 1, holidays: 2 });
-  expect(calendar.progress.map((p) => p.currentItem)).toEqual(["2025-03-14", "2025-03-15", "2025-03-16"]);
-  // an explicit start still wins
-  const explicit = fakeContext({ command: process.execPath, args: ["examples/sync_trading_calendar.mjs"] }, { count: 1, delayMs: 0, start: "2024-12-25" }, 3, fridayFire);
-  expect((await command(explicit.ctx)).result).toMatchObject({ from: "2024-12-25", holidays: 1 });
+  // the calendar sync covers the run's year (and the next), not today's
+  // (what the run hands to the calendar service on success is checked end to end in calendars.test.ts)
+  const applied: CalendarRange[] = [];
+  const withCalendars = createCommandExecutor({ killGraceMs: 300, drainTimeoutMs: 1000, calendars: { applyFromRun: async (ranges) => void applied.push(...ranges) } });
+  const calendar = fakeContext({ command: process.execPath, args: ["examples/sync_trading_calendar.mjs"] }, { delayMs: 0 }, 2, fridayFire);
+  expect((await withCalendars(calendar.ctx)).result).toMatchObject({ name: "XSHG", from: "2025-01-01", until: "2026-12-31", sampleData: true });
+  // an explicit range still wins: Mon 23 – Fri 27 December 2024, the 25th a sample holiday
+  const explicit = fakeContext({ command: process.execPath, args: ["examples/sync_trading_calendar.mjs"] }, { from: "2024-12-23", until: "2024-12-27", delayMs: 0 }, 3, fridayFire);
+  expect((await withCalendars(explicit.ctx)).result).toEqual({ name: "XSHG", from: "2024-12-23", until: "2024-12-27", tradingDays: 4, sampleHolidays: 1, sampleData: true });
+  expect(applied.at(-1)).toEqual({ name: "XSHG", from: "2024-12-23", until: "2024-12-27", tradingDays: ["2024-12-23", "2024-12-24", "2024-12-26", "2024-12-27"] });
 });
 
 test("command: non-zero exit fails with the stderr tail", async () => {
