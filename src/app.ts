@@ -17,6 +17,7 @@ import { EventPublisher } from "./events/publisher.ts";
 import type { JobgraphEvents } from "./events/types.ts";
 import { ExecutionService } from "./executions/service.ts";
 import { HistoryQueries } from "./executions/history.ts";
+import { Operations } from "./executions/operations.ts";
 import { RetentionJob } from "./executions/retention.ts";
 import { createCommandExecutor } from "./executors/command.ts";
 import { createHandlerExecutor } from "./executors/handler.ts";
@@ -180,7 +181,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       onChanged: (id) => void engine.taskChanged(id).catch((e) => logger.error({ err: e, taskId: id }, "timer sync failed")),
     });
     const history = new HistoryQueries({ prisma });
-    const services: Services = { prisma, tasks, executions, history, engine, audit, bus, logger };
+    const operations = new Operations({ prisma, executions, clock });
+    const services: Services = { prisma, tasks, executions, history, operations, engine, audit, bus, logger };
 
     if (db.listen) {
       const receive = createBridgeReceiver({

@@ -17,6 +17,10 @@ export const AUDIT_ACTIONS = {
   deleteExecution: "execution.delete",
   pauseScheduler: "scheduler.pause",
   resumeScheduler: "scheduler.resume",
+  rerunExecution: "execution.rerun",
+  backfillTask: "task.backfill",
+  cancelExecutions: "execution.cancelMany",
+  retryExecutions: "execution.retryMany",
 } as const;
 
 /** A mutation refused before its resolver ran (no token, a role too low) is on record too. */

@@ -7,6 +7,7 @@ import "./types/task.ts";
 import "./types/execution.ts";
 import "./types/scheduler.ts";
 import "./types/audit.ts";
+import "./types/operations.ts";
 
 let schema: GraphQLSchema | undefined;
 
