@@ -3,8 +3,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createApp, migrateDatabase, databaseTarget, ROOT } from "./app.ts";
-import { isRole } from "./auth/roles.ts";
-import { createTokenService, resolveSecret } from "./auth/tokens.ts";
+import { mintLocalToken } from "./auth/tokens.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { MigrationError } from "./db/migrator.ts";
@@ -23,9 +22,7 @@ try {
     case "token": {
       const config = loadConfig();
       const { values } = parseArgs({ args: rest, options: { role: { type: "string", default: "viewer" }, sub: { type: "string", default: "cli" }, expires: { type: "string" } } });
-      if (!isRole(values.role)) throw new Error("--role must be viewer, operator or admin");
-      const { secret } = resolveSecret(config.jwtSecret, config.dataDir);
-      console.log(await createTokenService(secret).mint({ sub: values.sub!, role: values.role }, values.expires));
+      console.log(await mintLocalToken(config, { sub: values.sub!, role: values.role! }, values.expires));
       break;
     }
     case "migrate": {

@@ -44,6 +44,18 @@ export function createTokenService(secret: string): TokenService {
   };
 }
 
+/** `npm run token` and `jobgraph token`: a token signed with this installation's secret (the
+ *  configured one, or the one in the data folder), so it needs no running server. */
+export async function mintLocalToken(
+  config: { jwtSecret?: string | undefined; dataDir: string },
+  claims: { sub: string; role: string },
+  expiresIn?: string,
+): Promise<string> {
+  if (!isRole(claims.role)) throw new Error("--role must be viewer, operator or admin");
+  const { secret } = resolveSecret(config.jwtSecret, config.dataDir);
+  return createTokenService(secret).mint({ sub: claims.sub, role: claims.role }, expiresIn);
+}
+
 /** The configured secret, or one generated once into the data folder (first-run convenience). */
 export function resolveSecret(configured: string | undefined, dataDir: string): { secret: string; generated: boolean } {
   if (configured) return { secret: configured, generated: false };
