@@ -2,7 +2,7 @@
 // server over HTTP and WebSocket. trigger --follow exits with the run's outcome (0 succeeded,
 // 1 failed, 2 cancelled), --json output parses, errors are one line with the API's code.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTask, getExecution, startTestApp, TEST_SECRET, waitFor, type TestApp } from "./helpers/app.ts";
+import { createTask, getExecution, startTestApp, TEST_SECRET, trigger, waitFor, type TestApp } from "./helpers/app.ts";
 import { runJobgraph, startJobgraph } from "./helpers/cli.ts";
 import { scriptFolder } from "./helpers/scripts.ts";
 
@@ -17,9 +17,11 @@ beforeAll(async () => {
   t = await startTestApp();
   env = { ...process.env, JOBGRAPH_URL: t.url, JOBGRAPH_TOKEN: await t.token("operator", "cli-user") };
   const script = scripts.write(
-    "report.mjs",
+    "report.mjs", // an ES module: top-level await
     `const p = JSON.parse(process.env.JOBGRAPH_PARAMS || "{}");
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 for (let i = 1; i <= 3; i++) {
+  if (p.delayMs) await pause(p.delayMs);
   console.log("working on item " + i);
   console.log("::jobgraph " + JSON.stringify({ progress: i / 3, message: "item " + i, processed: i, total: 3 }));
 }
@@ -120,6 +122,21 @@ describe("reading", { timeout: 180_000 }, () => {
     expect(logs.stdout).toContain("working on item 2");
     expect(logs.stderr).toContain("bad input");
   });
+});
+
+test("logs --follow prints the lines as they come until the run ends", { timeout: 180_000 }, async () => {
+  const { task } = await t.ok(`{ task(name: "report") { id } }`, {}, "viewer");
+  const started = await trigger(t, task.id, { delayMs: 4000 });
+  const follower = startJobgraph(["logs", idOf(started.id), "--follow"], env);
+  let out = "";
+  follower.child.stdout!.on("data", (d) => (out += d));
+  // a line arrives while the run still runs: it is streamed, not read after the end
+  await waitFor(async () => out.includes("working on item 1"), 60_000, "the first line");
+  expect((await getExecution(t, started.id)).status).toBe("RUNNING");
+  const r = await follower.result;
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout.match(/working on item \d/g)).toEqual(["working on item 1", "working on item 2", "working on item 3"]);
+  expect((await getExecution(t, started.id)).status).toBe("SUCCEEDED");
 });
 
 describe("operating", { timeout: 180_000 }, () => {
