@@ -55,7 +55,7 @@ export type TaskKind =
   | 'HTTP'
   | 'WORKFLOW';
 
-/** What created an execution: a schedule fire, a person, the retry policy, a workflow step, or a misfire catch-up */
+/** What created an execution: a schedule fire, a person, the retry policy, a workflow step, a misfire catch-up, a rerun of an earlier run (rerunOf), or a backfill of a past fire */
 export type TriggerKind =
   | 'BACKFILL'
   | 'CATCH_UP'
