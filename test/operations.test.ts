@@ -229,7 +229,7 @@ describe("cancelExecutions / retryExecutions", () => {
     expect((await getExecution(t, untouched.id)).status).not.toBe("CANCELLED");
     const audit = (await auditOf("execution.cancelMany")).filter((a) => a.details.filter.taskId === task.id);
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ ok: true, actor: "operator-user" });
+    expect(audit[0]).toMatchObject({ ok: true, actor: "operator-user", details: { count: 3 } });
     // nothing left to cancel
     expect((await t.ok(CANCEL_MANY, { filter: { taskId: task.id } }, "operator")).cancelExecutions).toBe(0);
     // only active statuses can be asked for

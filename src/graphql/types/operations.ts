@@ -26,6 +26,9 @@ const BackfillResultRef = builder.objectRef<BackfillResult>("BackfillResult").im
 
 const actor = (ctx: { viewer: { sub: string } | null }) => ctx.viewer?.sub ?? null;
 
+/** a bulk action's audit event says how many runs it changed */
+const counted = (count: number) => ({ count });
+
 builder.mutationFields((t) => ({
   rerunExecution: t.prismaField({
     type: "Execution",
@@ -59,7 +62,10 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, ctx) => {
       const id = decodeId(String(args.id), "Task", "id");
       const details = { from: args.from.toISOString(), until: args.until.toISOString() };
-      return audited(ctx, AUDIT_ACTIONS.backfillTask, { taskId: id }, details, () => ctx.operations.backfill(id, args.from, args.until, args.params ?? null, actor(ctx)));
+      return audited(ctx, AUDIT_ACTIONS.backfillTask, { taskId: id }, details, () => ctx.operations.backfill(id, args.from, args.until, args.params ?? null, actor(ctx)), undefined, (r) => ({
+        created: r.created,
+        skipped: r.skipped,
+      }));
     },
   }),
   cancelExecutions: t.int({
@@ -67,7 +73,7 @@ builder.mutationFields((t) => ({
     description: "Cancels every PENDING or RUNNING execution matching the filter, in one transaction (more than 1000 is VALIDATION); returns how many",
     args: { filter: t.arg({ type: ExecutionFilterInput, required: true }) },
     resolve: (_root, args, ctx) =>
-      audited(ctx, AUDIT_ACTIONS.cancelExecutions, {}, { filter: args.filter }, () => ctx.operations.cancelMatching(executionFilterFromArgs(args.filter)!, actor(ctx))),
+      audited(ctx, AUDIT_ACTIONS.cancelExecutions, {}, { filter: args.filter }, () => ctx.operations.cancelMatching(executionFilterFromArgs(args.filter)!, actor(ctx)), undefined, counted),
   }),
   retryExecutions: t.int({
     authScopes: { operator: true },
@@ -76,6 +82,6 @@ builder.mutationFields((t) => ({
       "and was not retried yet, in one transaction (more than 1000 is VALIDATION); returns how many retries were created",
     args: { filter: t.arg({ type: ExecutionFilterInput, required: true }) },
     resolve: (_root, args, ctx) =>
-      audited(ctx, AUDIT_ACTIONS.retryExecutions, {}, { filter: args.filter }, () => ctx.operations.retryMatching(executionFilterFromArgs(args.filter)!, actor(ctx))),
+      audited(ctx, AUDIT_ACTIONS.retryExecutions, {}, { filter: args.filter }, () => ctx.operations.retryMatching(executionFilterFromArgs(args.filter)!, actor(ctx)), undefined, counted),
   }),
 }));
