@@ -95,6 +95,17 @@ describe("rerunExecution", () => {
     expect((await waitForFinal(t, rerun.id)).status).toBe("SUCCEEDED");
   });
 
+  test("a rerun waits its turn under the overlap policy SKIP instead of being skipped", async () => {
+    const task = await sleepTask();
+    const done = await waitForFinal(t, (await trigger(t, task.id, { ms: 1 })).id);
+    const busy = await trigger(t, task.id, { ms: 1500 });
+    await waitFor(async () => (await getExecution(t, busy.id)).status === "RUNNING", 10_000, "the busy run to start");
+    const rerun = (await t.ok(RERUN, { id: done.id }, "operator")).rerunExecution;
+    const [b, r] = [await waitForFinal(t, busy.id), await waitForFinal(t, rerun.id)];
+    expect(r.status).toBe("SUCCEEDED");
+    expect(Date.parse(r.startedAt)).toBeGreaterThanOrEqual(Date.parse(b.finishedAt));
+  });
+
   test("a workflow from its failure reuses the succeeded steps and runs only the failed branch and what depends on it", async () => {
     const step = () => createTask(t, { name: unique("step"), kind: "HANDLER", config: { handler: "test.maybeFail" }, overlapPolicy: "ALLOW" });
     const [a, b, c, d, e] = [await step(), await step(), await step(), await step(), await step()];
