@@ -19,6 +19,7 @@ import { EventPublisher } from "./events/publisher.ts";
 import type { JobgraphEvents } from "./events/types.ts";
 import { ExecutionService } from "./executions/service.ts";
 import { HistoryQueries } from "./executions/history.ts";
+import { Operations } from "./executions/operations.ts";
 import { RetentionJob } from "./executions/retention.ts";
 import { createCommandExecutor } from "./executors/command.ts";
 import { createHandlerExecutor } from "./executors/handler.ts";
@@ -191,7 +192,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     calendars.onChanged((name) => void tasks.replanCalendar(name).catch((e) => logger.error({ err: e, calendar: name }, "re-planning failed")));
     const history = new HistoryQueries({ prisma });
     const alerts = createAlerts({ prisma, clock, events, logger, fireFilter, config });
-    const services: Services = { prisma, tasks, executions, history, engine, audit, bus, logger, calendars, alerts };
+    const operations = new Operations({ prisma, executions, clock });
+    const services: Services = { prisma, tasks, executions, history, operations, engine, audit, bus, logger, calendars, alerts };
 
     if (db.listen) {
       const receive = createBridgeReceiver({

@@ -4,8 +4,8 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { ROLES, type Role } from "./auth/roles.ts";
-import { DEFAULT_TOKEN_LIFETIME, createTokenService, parseTokenLifetime, resolveSecret } from "./auth/tokens.ts";
+import { tokenCommand } from "./auth/token-command.ts";
+import { DEFAULT_TOKEN_LIFETIME } from "./auth/tokens.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { MigrationError } from "./db/migrator.ts";
 import { StartupError } from "./startup-error.ts";
@@ -48,33 +48,7 @@ program
     console.log("wrote schema.graphql");
   });
 
-program
-  .command("token")
-  .description("print a signed token (JWT) for the API, made with JOBGRAPH_JWT_SECRET or the data folder's generated secret")
-  .addOption(new Option("--role <role>", "what the token may do").choices(ROLES).makeOptionMandatory())
-  .addOption(
-    new Option("--sub <subject>", "who the token is for (recorded in audit events)").default("cli").argParser((text) => {
-      // the API refuses a token without a subject: refuse to mint one
-      if (!text.trim()) throw new InvalidArgumentError("the subject must not be empty");
-      return text;
-    }),
-  )
-  .addOption(
-    new Option("--expires <duration>", "lifetime: a number with s, m, h, d or w (12h, 7d), or never")
-      .default(DEFAULT_TOKEN_LIFETIME)
-      .argParser((text) => {
-        try {
-          return parseTokenLifetime(text);
-        } catch (e) {
-          throw new InvalidArgumentError((e as Error).message);
-        }
-      }),
-  )
-  .action(async (opts: { role: Role; sub: string; expires: string | null }) => {
-    const config = loadConfig();
-    const { secret } = resolveSecret(config.jwtSecret, config.dataDir);
-    console.log(await createTokenService(secret).mint({ sub: opts.sub, role: opts.role }, opts.expires ?? undefined));
-  });
+program.addCommand(tokenCommand((line) => console.log(line)));
 
 // no command at all means start, as `node src/main.ts` always did
 const args = process.argv.slice(2);

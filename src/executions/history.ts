@@ -8,6 +8,7 @@
 //   Execution_time_stats_idx) plus one index lookup for the last status, and Task.stats asked for
 //   many tasks at once (a list of tasks with their stats) is batched into one grouped query.
 import { validation } from "../errors.ts";
+import { checkTags } from "../tasks/validation.ts";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import type { ExecutionStatus, TriggerKind } from "../generated/prisma/enums.ts";
 
@@ -19,6 +20,8 @@ export interface ExecutionFilter {
   from?: Date | null;
   until?: Date | null;
   parentId?: number | null;
+  /** the execution's task carries every one of them */
+  tags?: string[] | null;
 }
 
 export interface ExecutionStats {
@@ -69,6 +72,7 @@ export function executionWhere(filter: ExecutionFilter | null | undefined): Pris
   if (filter.trigger?.length) where.trigger = { in: filter.trigger };
   if (typeof filter.manual === "boolean") where.manual = filter.manual;
   if (filter.parentId) where.parentId = filter.parentId;
+  if (filter.tags?.length) where.task = { tags: { hasEvery: checkTags(filter.tags, "filter.tags") } };
   if (filter.from || filter.until) where.scheduledAt = { ...(filter.from ? { gte: filter.from } : {}), ...(filter.until ? { lt: filter.until } : {}) };
   return where;
 }
@@ -85,6 +89,9 @@ function executionSql(filter: ExecutionFilter | null | undefined): Prisma.Sql {
     if (filter.parentId) c.push(Prisma.sql`e."parentId" = ${filter.parentId}`);
     if (filter.from) c.push(Prisma.sql`e."scheduledAt" >= ${filter.from}`);
     if (filter.until) c.push(Prisma.sql`e."scheduledAt" < ${filter.until}`);
+    if (filter.tags?.length) {
+      c.push(Prisma.sql`e."taskId" IN (SELECT t.id FROM "Task" t WHERE t.tags @> ${checkTags(filter.tags, "filter.tags")}::text[])`);
+    }
   }
   return Prisma.join(c, " AND ");
 }
@@ -157,7 +164,7 @@ export class HistoryQueries {
   async count(filter: ExecutionFilter | null | undefined): Promise<number> {
     const f = filter ?? {};
     checkRange(f.from, f.until, "filter.from");
-    const rollup = !f.trigger?.length && typeof f.manual !== "boolean" && !f.parentId && !f.from && !f.until;
+    const rollup = !f.trigger?.length && typeof f.manual !== "boolean" && !f.parentId && !f.from && !f.until && !f.tags?.length;
     if (rollup) {
       const c: Prisma.Sql[] = [Prisma.sql`TRUE`];
       if (f.taskId) c.push(Prisma.sql`"taskId" = ${f.taskId}`);

@@ -47,6 +47,8 @@ export interface NewRun {
   stepId?: string | null;
   attempt?: number;
   retryOfId?: number | null;
+  /** rerunExecution / a reused workflow step: the run this one repeats */
+  rerunOfId?: number | null;
 }
 
 export interface FinalState {
@@ -129,6 +131,7 @@ export class ExecutionService {
         stepId: run.stepId ?? null,
         attempt: run.attempt ?? 1,
         retryOfId: run.retryOfId ?? null,
+        rerunOfId: run.rerunOfId ?? null,
       },
     });
   }
@@ -285,6 +288,32 @@ export class ExecutionService {
       updated = await this.get(id);
     }
     return updated;
+  }
+
+  /**
+   * cancelExecutions: every PENDING or RUNNING run matching `where`, in one transaction, or none:
+   * more than `max` matches is VALIDATION. PENDING ones end CANCELLED at once (one statement);
+   * RUNNING ones are asked to stop (one statement), and end CANCELLED when their worker (or, for
+   * a workflow parent, the workflow engine) has stopped them, as with cancel().
+   */
+  async cancelMatching(where: Prisma.ExecutionWhereInput, actor: string | null, max: number): Promise<number> {
+    const now = this.deps.clock.now();
+    const { cancelled, asked } = await this.deps.prisma.$transaction(async (tx) => {
+      const active = { status: { in: [...ACTIVE_STATUSES] } };
+      const found = await tx.execution.findMany({ where: { AND: [where, active] }, select: { id: true }, orderBy: { id: "asc" }, take: max + 1 });
+      if (found.length > max) throw validation("filter", `the filter matches more than ${max} active executions; narrow it`);
+      const ids = found.map((r) => r.id);
+      const cancelled = await tx.execution.updateManyAndReturn({
+        where: { id: { in: ids }, status: "PENDING" },
+        data: { status: "CANCELLED", finishedAt: now, error: `cancelled by ${actor ?? "unknown"}`, leaseExpiresAt: null },
+      });
+      const asked = await tx.execution.updateManyAndReturn({ where: { id: { in: ids }, status: "RUNNING", cancelRequested: false }, data: { cancelRequested: true } });
+      return { cancelled, asked };
+    });
+    this.afterFinish(cancelled, []);
+    for (const row of asked) this.deps.events.executionChanged(row, false);
+    for (const row of asked) await this.deps.onCancelRequested(row);
+    return cancelled.length + asked.length;
   }
 
   /** An operator's verdict: no retry follows, and the worker (if any) is told to stop. */

@@ -25,6 +25,10 @@ export const AUDIT_ACTIONS = {
   updateAlertChannel: "alertChannel.update",
   deleteAlertChannel: "alertChannel.delete",
   testAlertChannel: "alertChannel.test",
+  rerunExecution: "execution.rerun",
+  backfillTask: "task.backfill",
+  cancelExecutions: "execution.cancelMany",
+  retryExecutions: "execution.retryMany",
 } as const;
 
 /** A mutation refused before its resolver ran (no token, a role too low) is on record too. */
@@ -46,12 +50,15 @@ export async function audited<T>(
   run: () => Promise<T>,
   /** the target after success; a delete returns nulls (its id stays in `details`) */
   targetOf?: (result: T) => AuditTarget,
+  /** more details once it worked (a bulk action's count) */
+  resultDetails?: (result: T) => Record<string, unknown>,
 ): Promise<T> {
   const actor = ctx.viewer?.sub ?? null;
   const clean = details ? (JSON.parse(JSON.stringify(details)) as Record<string, never>) : undefined;
   try {
     const result = await run();
-    await ctx.audit.record({ actor, action, ok: true, ...target, ...targetOf?.(result), details: clean });
+    const more = resultDetails ? (JSON.parse(JSON.stringify(resultDetails(result))) as Record<string, never>) : undefined;
+    await ctx.audit.record({ actor, action, ok: true, ...target, ...targetOf?.(result), details: more ? { ...clean, ...more } : clean });
     return result;
   } catch (e) {
     // a rejected mutation changed nothing, but the attempt is on record

@@ -6,6 +6,7 @@ import type { EventBus } from "../events/bus.ts";
 import type { JobgraphEvents } from "../events/types.ts";
 import type { ExecutionService } from "../executions/service.ts";
 import type { HistoryQueries } from "../executions/history.ts";
+import type { Operations } from "../executions/operations.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Engine } from "../scheduler/engine.ts";
@@ -17,6 +18,7 @@ export interface Services {
   tasks: TaskService;
   executions: ExecutionService;
   history: HistoryQueries;
+  operations: Operations;
   engine: Engine;
   audit: AuditLog;
   bus: EventBus<JobgraphEvents>;

@@ -9,6 +9,7 @@ import "./types/scheduler.ts";
 import "./types/audit.ts";
 import "./types/calendar.ts";
 import "./types/alert.ts";
+import "./types/operations.ts";
 
 let schema: GraphQLSchema | undefined;
 

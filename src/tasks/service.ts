@@ -6,13 +6,15 @@ import { ACTIVE_STATUSES } from "../executions/service.ts";
 import { Prisma, type PrismaClient, type Task } from "../generated/prisma/client.ts";
 import { nextFireAfter, type FireFilter } from "../scheduler/schedule.ts";
 import type { WorkflowConfig } from "./config-schemas.ts";
-import { resolveTaskFields, type TaskFields, type TaskInput } from "./validation.ts";
+import { checkTags, resolveTaskFields, type TaskFields, type TaskInput } from "./validation.ts";
 
 export interface TaskFilter {
   kind?: Task["kind"] | null;
   enabled?: boolean | null;
   paused?: boolean | null;
   search?: string | null;
+  /** the task carries every one of them */
+  tags?: string[] | null;
 }
 
 type Tx = Prisma.TransactionClient;
@@ -35,6 +37,7 @@ export function taskWhere(filter: TaskFilter | null | undefined): Prisma.TaskWhe
   if (filter.kind) where.kind = filter.kind;
   if (typeof filter.enabled === "boolean") where.enabled = filter.enabled;
   if (typeof filter.paused === "boolean") where.paused = filter.paused;
+  if (filter.tags?.length) where.tags = { hasEvery: checkTags(filter.tags, "filter.tags") };
   if (filter.search) {
     where.OR = ["name", "displayName", "description"].map((f) => ({ [f]: { contains: filter.search!, mode: "insensitive" } }));
   }
@@ -239,5 +242,6 @@ function toData(f: TaskFields) {
     calendarDays: f.calendarDays,
     offsetDays: f.offsetDays,
     deadlineSeconds: f.deadlineSeconds,
+    tags: f.tags,
   };
 }

@@ -9,6 +9,10 @@ import { checkDag, DagError } from "./dag.ts";
 
 export const TASK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
+/** One tag: lower case, so that filters need no case rules; a task carries at most MAX_TAGS. */
+export const TAG = /^[a-z0-9_.-]{1,50}$/;
+export const MAX_TAGS = 20;
+
 export interface ScheduleInput {
   cron?: string | null;
   intervalSeconds?: number | null;
@@ -37,6 +41,7 @@ export interface TaskInput {
   overlapPolicy?: OverlapPolicy | null;
   misfirePolicy?: MisfirePolicy | null;
   deadlineSeconds?: number | null;
+  tags?: string[] | null;
 }
 
 /** The task's columns as validation sees them (a full task after applying an update). */
@@ -61,6 +66,7 @@ export interface TaskFields {
   overlapPolicy: OverlapPolicy;
   misfirePolicy: MisfirePolicy;
   deadlineSeconds: number | null;
+  tags: string[];
 }
 
 export const DEFAULTS = {
@@ -137,6 +143,7 @@ export function resolveTaskFields(input: TaskInput, current: TaskFields | null, 
     overlapPolicy: pick("overlapPolicy", DEFAULTS.overlapPolicy) ?? DEFAULTS.overlapPolicy,
     misfirePolicy: pick("misfirePolicy", DEFAULTS.misfirePolicy) ?? DEFAULTS.misfirePolicy,
     deadlineSeconds: pick("deadlineSeconds", null),
+    tags: checkTags(pick("tags", []) ?? [], "input.tags"),
   };
   if (!Number.isFinite(fields.retryBackoff) || fields.retryBackoff < 1 || fields.retryBackoff > 10) {
     throw validation("input.retryBackoff", "retryBackoff must be a number from 1 to 10");
@@ -144,6 +151,15 @@ export function resolveTaskFields(input: TaskInput, current: TaskFields | null, 
   if (fields.timeoutSeconds !== null) intInRange(fields.timeoutSeconds, "timeoutSeconds");
   if (fields.deadlineSeconds !== null) intInRange(fields.deadlineSeconds, "deadlineSeconds");
   return fields;
+}
+
+/** A list of tags as stored (and as filters take them): each valid, repeats dropped, at most MAX_TAGS. */
+export function checkTags(tags: readonly string[], field: string): string[] {
+  const bad = tags.find((t) => !TAG.test(t));
+  if (bad !== undefined) throw validation(field, `tag "${bad}" must be 1-50 of [a-z0-9_.-] (lower case)`);
+  const unique = [...new Set(tags)];
+  if (unique.length > MAX_TAGS) throw validation(field, `at most ${MAX_TAGS} tags (got ${unique.length})`);
+  return unique;
 }
 
 type ScheduleFields = Pick<TaskFields, "cron" | "intervalSeconds" | "runAt" | "timezone" | "calendar" | "calendarDays" | "offsetDays">;

@@ -271,3 +271,21 @@ function progressOf(
     currentItem: live && running.length ? running.join(", ") : null,
   };
 }
+
+/**
+ * rerunExecution(fromFailure): which steps of an earlier run of the workflow the new run takes
+ * over instead of running them again — each step whose latest attempt SUCCEEDED, still runs the
+ * same task (`taskIds`: the task id of each step's task name now) and depends only on steps taken
+ * over too. Everything else (failed, timed-out, cancelled, skipped or never started steps, and so
+ * whatever depends on them) runs again. Keyed by step id, in topological order; the values are
+ * the earlier attempts whose result the new run shows.
+ */
+export function reusableSteps(config: WorkflowConfig, children: Execution[], taskIds: ReadonlyMap<string, number>): Map<string, Execution> {
+  const reused = new Map<string, Execution>();
+  for (const s of topologicalOrder(config.steps)) {
+    const row = latestAttempt(children.filter((c) => c.stepId === s.id));
+    if (row?.status !== "SUCCEEDED" || row.taskId !== taskIds.get(s.task)) continue;
+    if (s.dependsOn.every((d) => reused.has(d))) reused.set(s.id, row);
+  }
+  return reused;
+}

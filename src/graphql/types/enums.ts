@@ -5,7 +5,8 @@ export const TaskKindEnum = builder.enumType(TaskKind, { name: "TaskKind" });
 export const ExecutionStatusEnum = builder.enumType(ExecutionStatus, { name: "ExecutionStatus" });
 export const TriggerKindEnum = builder.enumType(TriggerKind, {
   name: "TriggerKind",
-  description: "What created an execution: a schedule fire, a person, the retry policy, a workflow step, or a misfire catch-up",
+  description:
+    "What created an execution: a schedule fire, a person, the retry policy, a workflow step, a misfire catch-up, a rerun of an earlier run (rerunOf), or a backfill of a past fire",
 });
 export const OverlapPolicyEnum = builder.enumType(OverlapPolicy, {
   name: "OverlapPolicy",

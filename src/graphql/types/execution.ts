@@ -67,6 +67,7 @@ export const ExecutionFilterInput = builder.inputType("ExecutionFilter", {
     from: t.field({ type: "DateTime", description: "scheduledAt >= from" }),
     until: t.field({ type: "DateTime", description: "scheduledAt < until" }),
     parentId: t.id(),
+    tags: t.stringList({ description: "the execution's task carries every one of these tags" }),
   }),
 });
 

@@ -108,6 +108,7 @@ const taskInputFields = (required: boolean) =>
     overlapPolicy: t.field({ type: OverlapPolicyEnum }),
     misfirePolicy: t.field({ type: MisfirePolicyEnum }),
     deadlineSeconds: t.int(),
+    tags: t.stringList({ description: "each 1-50 of [a-z0-9_.-], at most 20" }),
   })) as never;
 
 const CreateTaskInput = builder.inputType("CreateTaskInput", { fields: taskInputFields(true) });
@@ -122,6 +123,7 @@ const TaskFilterInput = builder.inputType("TaskFilter", {
     enabled: t.boolean(),
     paused: t.boolean(),
     search: t.string({ description: "matches name, display name or description (case-insensitive)" }),
+    tags: t.stringList({ description: "the task carries every one of these tags" }),
   }),
 });
 
