@@ -48,7 +48,7 @@ program
     console.log("wrote schema.graphql");
   });
 
-program.addCommand(tokenCommand((line) => console.log(line)));
+program.addCommand(tokenCommand((line) => console.log(line)).copyInheritedSettings(program));
 
 // no command at all means start, as `node src/main.ts` always did
 const args = process.argv.slice(2);

@@ -380,7 +380,7 @@ export function buildProgram(io: Io, onExit: (code: number) => void): Command {
     tokenCommand((line) => {
       io.out(line + "\n");
       onExit(EXIT.ok);
-    }),
+    }).copyInheritedSettings(program),
   );
 
   return program;
