@@ -177,10 +177,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       prisma,
       clock,
       handlerNames: () => handlers.names(),
+      jsonLimits: config.limits.json,
       onChanged: (id) => void engine.taskChanged(id).catch((e) => logger.error({ err: e, taskId: id }, "timer sync failed")),
     });
     const history = new HistoryQueries({ prisma });
-    const services: Services = { prisma, tasks, executions, history, engine, audit, bus, logger };
+    const services: Services = { prisma, tasks, executions, history, engine, audit, bus, logger, limits: config.limits };
 
     if (db.listen) {
       const receive = createBridgeReceiver({

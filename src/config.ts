@@ -47,6 +47,18 @@ const variables = {
   JOBGRAPH_RETENTION_INTERVAL_SECONDS: int(1, 24 * 3600).default(60),
   /** log lines kept per execution (head and tail) */
   JOBGRAPH_MAX_LOG_LINES: int(10, 1_000_000).default(2000),
+  // request limits (README "Limits"): what one request may ask of an instance
+  JOBGRAPH_MAX_DEPTH: int(1, 1000).default(15),
+  JOBGRAPH_MAX_ALIASES: int(1, 100_000).default(30),
+  JOBGRAPH_MAX_TOKENS: int(100, 1_000_000).default(2000),
+  JOBGRAPH_MAX_COST: int(1, 100_000_000).default(20_000),
+  JOBGRAPH_MAX_DIRECTIVES: int(1, 100_000).default(50),
+  /** largest `first`/`last` of a connection */
+  JOBGRAPH_MAX_PAGE_SIZE: int(1, 100_000).default(500),
+  JOBGRAPH_MAX_BODY_BYTES: int(1024, 1024 ** 3).default(1024 * 1024),
+  /** stored JSON (task config, run params and results): serialized size and nesting depth */
+  JOBGRAPH_MAX_JSON_BYTES: int(16, 64 * 1024 * 1024).default(256 * 1024),
+  JOBGRAPH_MAX_JSON_DEPTH: int(2, 1000).default(64),
 } as const;
 
 type Vars = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -70,6 +82,24 @@ export interface Config {
   retentionPerTask: number;
   retentionIntervalMs: number;
   maxLogLines: number;
+  limits: Limits;
+}
+
+/** What one request may ask of an instance (src/server/limits.ts, src/validation/json-limits.ts). */
+export interface Limits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxCost: number;
+  maxDirectives: number;
+  maxPageSize: number;
+  maxBodyBytes: number;
+  json: JsonLimits;
+}
+
+export interface JsonLimits {
+  maxBytes: number;
+  maxDepth: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -100,5 +130,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionPerTask: vars.JOBGRAPH_RETENTION_PER_TASK,
     retentionIntervalMs: vars.JOBGRAPH_RETENTION_INTERVAL_SECONDS * 1000,
     maxLogLines: vars.JOBGRAPH_MAX_LOG_LINES,
+    limits: {
+      maxDepth: vars.JOBGRAPH_MAX_DEPTH,
+      maxAliases: vars.JOBGRAPH_MAX_ALIASES,
+      maxTokens: vars.JOBGRAPH_MAX_TOKENS,
+      maxCost: vars.JOBGRAPH_MAX_COST,
+      maxDirectives: vars.JOBGRAPH_MAX_DIRECTIVES,
+      maxPageSize: vars.JOBGRAPH_MAX_PAGE_SIZE,
+      maxBodyBytes: vars.JOBGRAPH_MAX_BODY_BYTES,
+      json: { maxBytes: vars.JOBGRAPH_MAX_JSON_BYTES, maxDepth: vars.JOBGRAPH_MAX_JSON_DEPTH },
+    },
   };
 }

@@ -10,6 +10,22 @@ import { getDatamodel } from "../generated/pothos-types.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
 import { auditDenied } from "./audited.ts";
 import type { Context } from "./context.ts";
+import { validation } from "../errors.ts";
+import { namesANode } from "./ids.ts";
+
+/**
+ * The largest page a connection returns (JOBGRAPH_MAX_PAGE_SIZE), for every Prisma connection.
+ * Asking for more is the client's mistake, said as such (VALIDATION naming the argument) rather
+ * than silently clamped.
+ */
+function maxPageSize(args: { first?: number | null; last?: number | null }, ctx: Context): number {
+  const max = ctx.limits.maxPageSize;
+  for (const arg of ["first", "last"] as const) {
+    const n = args[arg];
+    if (n != null && n > max) throw validation(arg, `${arg} must be at most ${max} (got ${n})`);
+  }
+  return max;
+}
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -45,12 +61,18 @@ export const builder = new SchemaBuilder<{
     exposeDescriptions: false,
     filterConnectionTotalCount: true,
     onUnusedQuery: null,
+    // Pothos types this builder-wide default as a number, but it reaches the same code as each
+    // connection's own `maxSize`, which is typed (and works) as a function of (args, ctx)
+    maxConnectionSize: maxPageSize as unknown as number,
   },
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
     // every query needs a token, node(id) too
-    nodeQueryOptions: { authScopes: { viewer: true } },
+    nodeQueryOptions: {
+      authScopes: { viewer: true },
+      resolve: (_root, { id }, _ctx, info, resolveNode) => (namesANode(id, info.schema) ? resolveNode(id) : null),
+    },
     nodesQueryOptions: false,
   },
 });

@@ -1,5 +1,6 @@
 import type { AuditLog } from "../audit/service.ts";
 import type { Viewer } from "../auth/roles.ts";
+import type { Limits } from "../config.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { JobgraphEvents } from "../events/types.ts";
 import type { ExecutionService } from "../executions/service.ts";
@@ -19,6 +20,8 @@ export interface Services {
   audit: AuditLog;
   bus: EventBus<JobgraphEvents>;
   logger: Logger;
+  /** request limits: page sizes, stored JSON (README "Limits") */
+  limits: Limits;
 }
 
 export interface Context extends Services {
