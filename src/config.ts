@@ -51,10 +51,13 @@ const variables = {
   JOBGRAPH_MAX_DEPTH: int(1, 1000).default(15),
   JOBGRAPH_MAX_ALIASES: int(1, 100_000).default(30),
   JOBGRAPH_MAX_TOKENS: int(100, 1_000_000).default(2000),
-  JOBGRAPH_MAX_COST: int(1, 100_000_000).default(20_000),
+  JOBGRAPH_MAX_COST: int(1, 1_000_000_000).default(150_000),
   JOBGRAPH_MAX_DIRECTIVES: int(1, 100_000).default(50),
   /** largest `first`/`last` of a connection */
   JOBGRAPH_MAX_PAGE_SIZE: int(1, 100_000).default(500),
+  /** rows all connections of one request may ask for together (pages sized by variables, which
+   *  the cost limit cannot see, nested in each other) */
+  JOBGRAPH_MAX_ROWS: int(1, 100_000_000).default(50_000),
   JOBGRAPH_MAX_BODY_BYTES: int(1024, 1024 ** 3).default(1024 * 1024),
   /** stored JSON (task config, run params and results): serialized size and nesting depth */
   JOBGRAPH_MAX_JSON_BYTES: int(16, 64 * 1024 * 1024).default(256 * 1024),
@@ -93,6 +96,7 @@ export interface Limits {
   maxCost: number;
   maxDirectives: number;
   maxPageSize: number;
+  maxRows: number;
   maxBodyBytes: number;
   json: JsonLimits;
 }
@@ -137,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: vars.JOBGRAPH_MAX_COST,
       maxDirectives: vars.JOBGRAPH_MAX_DIRECTIVES,
       maxPageSize: vars.JOBGRAPH_MAX_PAGE_SIZE,
+      maxRows: vars.JOBGRAPH_MAX_ROWS,
       maxBodyBytes: vars.JOBGRAPH_MAX_BODY_BYTES,
       json: { maxBytes: vars.JOBGRAPH_MAX_JSON_BYTES, maxDepth: vars.JOBGRAPH_MAX_JSON_DEPTH },
     },

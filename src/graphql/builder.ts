@@ -13,17 +13,26 @@ import type { Context } from "./context.ts";
 import { validation } from "../errors.ts";
 import { namesANode } from "./ids.ts";
 
+/** rows the connections of one request (one context) have asked for so far */
+const rowsAsked = new WeakMap<Context, number>();
+const DEFAULT_PAGE_SIZE = 20;
+
 /**
- * The largest page a connection returns (JOBGRAPH_MAX_PAGE_SIZE), for every Prisma connection.
- * Asking for more is the client's mistake, said as such (VALIDATION naming the argument) rather
- * than silently clamped.
+ * Every Prisma connection's page, checked as it is resolved (once per parent row): at most
+ * JOBGRAPH_MAX_PAGE_SIZE rows — asking for more is the client's mistake, said as such (VALIDATION
+ * naming the argument) rather than silently clamped — and at most JOBGRAPH_MAX_ROWS for all the
+ * connections of the request together, which bounds nested pages sized by variables (the
+ * cost limit only sees literal `first`/`last`).
  */
 function maxPageSize(args: { first?: number | null; last?: number | null }, ctx: Context): number {
-  const max = ctx.limits.maxPageSize;
+  const { maxPageSize: max, maxRows } = ctx.limits;
   for (const arg of ["first", "last"] as const) {
     const n = args[arg];
     if (n != null && n > max) throw validation(arg, `${arg} must be at most ${max} (got ${n})`);
   }
+  const rows = (rowsAsked.get(ctx) ?? 0) + (args.first ?? args.last ?? DEFAULT_PAGE_SIZE);
+  if (rows > maxRows) throw validation(undefined, `this request asks for more than ${maxRows} rows in all; ask for smaller pages`);
+  rowsAsked.set(ctx, rows);
   return max;
 }
 
@@ -64,6 +73,7 @@ export const builder = new SchemaBuilder<{
     // Pothos types this builder-wide default as a number, but it reaches the same code as each
     // connection's own `maxSize`, which is typed (and works) as a function of (args, ctx)
     maxConnectionSize: maxPageSize as unknown as number,
+    defaultConnectionSize: DEFAULT_PAGE_SIZE,
   },
   relay: {
     clientMutationId: "omit",
