@@ -63,9 +63,9 @@ function literalPath(ancestors: readonly (ASTNode | readonly ASTNode[])[]): stri
 }
 
 const nulLiterals: ValidationRule = (context) => ({
-  StringValue(node, _key, _parent, _path, ancestors) {
+  StringValue(node, _key, parent, _path, ancestors) {
     if (!node.value.includes("\0")) return;
-    const field = literalPath(ancestors);
+    const field = literalPath(parent ? [...ancestors, parent] : ancestors);
     context.reportError(
       new GraphQLError(`${field ?? "a string"} contains a NUL character (\\u0000)`, { nodes: node, extensions: { code: "VALIDATION", ...(field ? { field } : {}) } }),
     );
