@@ -6,7 +6,7 @@ import { getIntrospectionQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { watchDriver } from "./helpers/driver-watch.ts";
-import { createTask, startTestApp, trigger, waitForFinal, type GqlResult, type TestApp } from "./helpers/app.ts";
+import { collect, createTask, startTestApp, trigger, waitFor, waitForFinal, type GqlResult, type TestApp } from "./helpers/app.ts";
 
 let t: TestApp; // default limits
 let tight: TestApp; // every limit set low, to show each one is the configured one
@@ -152,6 +152,20 @@ describe("page size", () => {
     expect(r.errors?.[0]?.extensions?.code, JSON.stringify(r)).toBe("VALIDATION");
     expect(r.errors![0]!.message).toMatch(/more than 25 rows/);
     expect((await tight.gql(nested, { n: 5 }, "viewer")).errors).toBeUndefined();
+  });
+
+  test("a subscription is not ended by the row budget of its events together", async () => {
+    const quick = await createTask(tight, { name: "rows-events", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 1 } } });
+    const client = tight.ws("viewer");
+    // 10 rows asked per event; 3 runs make at least 6 events: 60 rows > 25 for the subscription as a whole
+    const events = collect(client, `subscription($id: ID) { executionEvents(taskId: $id) { status children(first: 10) { totalCount } } }`, { id: quick.id }, (ev) =>
+      ev.filter((e: any) => e.status === "SUCCEEDED").length === 3,
+    );
+    await waitFor(async () => tight.app.services.bus.subscriberCount() > 0, 10_000, "the subscription");
+    for (let i = 0; i < 3; i++) await waitForFinal(tight, (await trigger(tight, quick.id)).id);
+    const seen = await events; // collect() throws on an event with errors
+    expect(seen.length).toBeGreaterThanOrEqual(6);
+    expect(seen.every((e: any) => e.children.totalCount === 0)).toBe(true);
   });
 
   test("the cap is JOBGRAPH_MAX_PAGE_SIZE", async () => {

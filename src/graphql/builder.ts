@@ -12,9 +12,8 @@ import { auditDenied } from "./audited.ts";
 import type { Context } from "./context.ts";
 import { validation } from "../errors.ts";
 import { namesANode } from "./ids.ts";
+import { spendRows } from "./row-budget.ts";
 
-/** rows the connections of one request (one context) have asked for so far */
-const rowsAsked = new WeakMap<Context, number>();
 const DEFAULT_PAGE_SIZE = 20;
 
 /**
@@ -30,9 +29,7 @@ function maxPageSize(args: { first?: number | null; last?: number | null }, ctx:
     const n = args[arg];
     if (n != null && n > max) throw validation(arg, `${arg} must be at most ${max} (got ${n})`);
   }
-  const rows = (rowsAsked.get(ctx) ?? 0) + (args.first ?? args.last ?? DEFAULT_PAGE_SIZE);
-  if (rows > maxRows) throw validation(undefined, `this request asks for more than ${maxRows} rows in all; ask for smaller pages`);
-  rowsAsked.set(ctx, rows);
+  spendRows(ctx, args.first ?? args.last ?? DEFAULT_PAGE_SIZE, maxRows);
   return max;
 }
 

@@ -8,6 +8,7 @@ import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { GraphQLError, Kind, type ASTNode, type ValidationContext, type ValidationRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Limits } from "../config.ts";
+import { exemptFromRowBudget } from "../graphql/row-budget.ts";
 import { findNul, joinPath } from "../validation/json-limits.ts";
 
 const refused = (message: string, field?: string) =>
@@ -34,7 +35,16 @@ export function requestLimitPlugins(limits: Limits): Plugin[] {
     }) as Plugin,
     useNulGuard(),
     useValidationCode(),
+    useNoRowBudgetForSubscriptions(),
   ];
+}
+
+/** The events of a subscription are all resolved with one context, so a total over them would
+ *  end a long subscription: the row budget (graphql/row-budget.ts) is for queries and mutations. */
+function useNoRowBudgetForSubscriptions(): Plugin {
+  return {
+    onSubscribe: ({ args }) => exemptFromRowBudget(args.contextValue),
+  };
 }
 
 /** A document the schema refuses is VALIDATION (API.md), not yoga's GRAPHQL_VALIDATION_FAILED:
