@@ -210,6 +210,17 @@ describe("request body", () => {
     expect(JSON.parse(body).errors[0].extensions.code).toBe("REQUEST_ENTITY_TOO_LARGE");
   });
 
+  test("a WebSocket message over the limit closes that socket (1009); the server goes on", async () => {
+    const client = tight.ws("viewer");
+    const closed = new Promise<any>((resolve) => client.on("closed", resolve));
+    const error = await new Promise<any>((resolve) => {
+      client.subscribe({ query: `{ viewer { sub } }`, variables: { pad: "x".repeat(8000) } }, { next: () => {}, error: resolve, complete: () => resolve("completed") });
+    });
+    expect((await closed).code).toBe(1009);
+    expect(error).not.toBe("completed");
+    expect((await tight.ok(`{ viewer { sub } }`, {}, "viewer")).viewer.sub).toBe("viewer-user");
+  });
+
   test("a malformed body is a 400 that does not echo the body", async () => {
     const secret = `{"query": "{ viewer { sub } }", "variables": {"password": "hunter2-${"y".repeat(50)}"`;
     const r = await post(t, secret);

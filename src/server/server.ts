@@ -82,7 +82,8 @@ export async function startHttpServer(opts: {
     }
   });
 
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // a WebSocket message is a request body too: same cap (ws closes the socket with 1009 above it)
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: services.limits.maxBodyBytes });
   const ws = useServer(
     {
       // a missing or invalid token closes the socket at connect (4403 Forbidden)
