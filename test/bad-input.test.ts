@@ -7,6 +7,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import { createTask, startTestApp, waitFor, type GqlResult, type TestApp } from "./helpers/app.ts";
 import { testBackend } from "./helpers/database.ts";
 import { startPgCluster, type PgCluster } from "./helpers/pg-cluster.ts";
+import { wsResult } from "./helpers/ws.ts";
 
 let t: TestApp;
 let task: any;
@@ -28,18 +29,7 @@ const state = async () => {
   };
 };
 
-/** one operation over WebSocket: its result, or the errors of an `error` message */
-function overWs(query: string, variables: Record<string, unknown> = {}, role: "viewer" | "admin" = "admin"): Promise<GqlResult> {
-  const client = t.ws(role);
-  return new Promise((resolve, reject) => {
-    let last: GqlResult | undefined;
-    client.subscribe({ query, variables }, {
-      next: (v) => (last = v as GqlResult),
-      error: (e) => (Array.isArray(e) ? resolve({ errors: e }) : reject(e)),
-      complete: () => resolve(last ?? {}),
-    });
-  });
-}
+const overWs = (query: string, variables: Record<string, unknown> = {}, role: "viewer" | "admin" = "admin") => wsResult(t.ws(role), query, variables);
 
 const only = (r: GqlResult) => {
   expect(r.errors, JSON.stringify(r)).toHaveLength(1);

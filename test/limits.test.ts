@@ -6,6 +6,7 @@ import { getIntrospectionQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig } from "../src/config.ts";
 import { watchDriver } from "./helpers/driver-watch.ts";
+import { wsResult } from "./helpers/ws.ts";
 import { collect, createTask, startTestApp, trigger, waitFor, waitForFinal, type GqlResult, type TestApp } from "./helpers/app.ts";
 
 let t: TestApp; // default limits
@@ -45,24 +46,12 @@ function deepNest(levels: number) {
   return `query($id: ID) { task(id: $id) { ${inner} } }`;
 }
 
-/** one operation over WebSocket: its result, or the errors of an `error` message */
-function overWs(client: ReturnType<TestApp["ws"]>, query: string, variables: Record<string, unknown> = {}): Promise<GqlResult> {
-  return new Promise((resolve, reject) => {
-    let last: GqlResult | undefined;
-    client.subscribe({ query, variables }, {
-      next: (v) => (last = v as GqlResult),
-      error: (e) => (Array.isArray(e) ? resolve({ errors: e }) : reject(e)),
-      complete: () => resolve(last ?? {}),
-    });
-  });
-}
-
 describe("document limits (graphql-armor)", () => {
   test("GraphiQL's own introspection query passes the defaults, on HTTP and WebSocket", async () => {
     const r = await t.gql(INTROSPECTION, {}, "viewer");
     expect(r.errors).toBeUndefined();
     expect(r.data.__schema.types.length).toBeGreaterThan(20);
-    const ws = await overWs(t.ws("viewer"), INTROSPECTION);
+    const ws = await wsResult(t.ws("viewer"), INTROSPECTION);
     expect(ws.errors).toBeUndefined();
     expect(ws.data.__schema.queryType.name).toBe("Query");
   });
@@ -109,15 +98,15 @@ describe("document limits (graphql-armor)", () => {
       [deepNest(31), /depth limit of 15 exceeded/],
       [manyAliases(31, "tasks(first: 100) { totalCount }"), /Aliases limit of 30/],
     ] as const) {
-      const r = await overWs(client, query, { id: task.id });
+      const r = await wsResult(client, query, { id: task.id });
       expect(r.errors?.map((e) => e.extensions?.code), JSON.stringify(r).slice(0, 300)).toEqual(r.errors?.map(() => "VALIDATION"));
       expect(r.errors!.map((e) => e.message).join(" | ")).toMatch(message);
       expect(r.data ?? undefined).toBeUndefined();
     }
     // subscriptions too
-    const sub = await overWs(client, `subscription { ${Array.from({ length: 40 }, (_, i) => `s${i}: executionEvents { id }`).join(" ")} }`);
+    const sub = await wsResult(client, `subscription { ${Array.from({ length: 40 }, (_, i) => `s${i}: executionEvents { id }`).join(" ")} }`);
     expect(sub.errors?.[0]?.extensions?.code).toBe("VALIDATION");
-    expect((await overWs(client, `{ viewer { sub } }`)).data).toEqual({ viewer: { sub: "viewer-user" } });
+    expect((await wsResult(client, `{ viewer { sub } }`)).data).toEqual({ viewer: { sub: "viewer-user" } });
   });
 });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { encodeId } from "../src/graphql/ids.ts";
 import { collect, createTask, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 import { scriptFolder } from "./helpers/scripts.ts";
+import { wsResult } from "./helpers/ws.ts";
 
 let t: TestApp;
 const scripts = scriptFolder("jobgraph-sessions-");
@@ -37,17 +38,6 @@ function eagerClient(token: string): { client: Client; closed: Promise<{ code: n
   return { client, closed };
 }
 
-/** the result of an operation that completes by itself (a query, a refused subscription) */
-function first(client: Client, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: any; errors?: any[] }> {
-  return new Promise((resolve, reject) => {
-    client.subscribe({ query, variables }, {
-      next: (v) => resolve(v as never),
-      error: (e) => (Array.isArray(e) ? resolve({ errors: e }) : reject(e)),
-      complete: () => resolve({}),
-    });
-  });
-}
-
 const expiry = (token: string) => JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()).exp as number;
 
 describe("token expiry on a WebSocket", () => {
@@ -74,12 +64,12 @@ describe("token expiry on a WebSocket", () => {
     const { client, closed } = eagerClient(token);
     let isClosed = false;
     void closed.then(() => (isClosed = true));
-    expect((await first(client, `{ viewer { sub } }`)).data).toEqual({ viewer: { sub: "idle" } });
+    expect((await wsResult(client, `{ viewer { sub } }`)).data).toEqual({ viewer: { sub: "idle" } });
     await waitFor(async () => Date.now() > exp * 1000 + 100, 10_000, "the token to expire");
 
-    const sub = await first(client, `subscription { executionEvents { id } }`);
+    const sub = await wsResult(client, `subscription { executionEvents { id } }`);
     expect(sub.errors?.map((e) => e.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
-    const query = await first(client, `{ viewer { sub } }`);
+    const query = await wsResult(client, `{ viewer { sub } }`);
     expect(query.errors?.map((e) => e.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
     expect(isClosed).toBe(false);
   });
