@@ -2,6 +2,7 @@
 // with one line naming the variable (ConfigError), before anything is opened.
 import path from "node:path";
 import { z } from "zod";
+import { JSON_DEPTH_CEILING } from "./validation/json-limits.ts";
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, message: string) {
@@ -61,7 +62,7 @@ const variables = {
   JOBGRAPH_MAX_BODY_BYTES: int(1024, 1024 ** 3).default(1024 * 1024),
   /** stored JSON (task config, run params and results): serialized size and nesting depth */
   JOBGRAPH_MAX_JSON_BYTES: int(16, 64 * 1024 * 1024).default(256 * 1024),
-  JOBGRAPH_MAX_JSON_DEPTH: int(2, 1000).default(64),
+  JOBGRAPH_MAX_JSON_DEPTH: int(2, JSON_DEPTH_CEILING).default(64),
 } as const;
 
 type Vars = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };

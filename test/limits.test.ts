@@ -288,11 +288,27 @@ describe("stored JSON is bounded", () => {
       });
       return (await res.json()) as GqlResult;
     };
+    // the JSON scalar refuses anything deeper than 1,000 levels before a resolver sees it
     const created = await send(CREATE, `{"input":{"name":"limits-deep","kind":"HANDLER","config":{"handler":"demo.sleep","defaults":${deep}}}}`, "admin");
-    expect(created.errors?.[0]?.extensions).toEqual({ code: "VALIDATION", field: "input.config" });
+    expect(created.errors?.map((e) => e.extensions?.code)).toEqual(["VALIDATION"]);
+    expect(created.errors![0]!.message).toMatch(/nested deeper than 1000 levels/);
     const triggered = await send(TRIGGER, `{"id":${JSON.stringify(task.id)},"params":${deep}}`, "operator");
-    expect(triggered.errors?.[0]?.extensions).toEqual({ code: "VALIDATION", field: "params" });
+    expect(triggered.errors?.map((e) => e.extensions?.code)).toEqual(["VALIDATION"]);
+    // and inline, where the token limit refuses it first
+    const literal = await send(`mutation { triggerTask(id: ${JSON.stringify(task.id)}, params: ${"{a:".repeat(1200)}1${"}".repeat(1200)}) { id } }`, "{}", "operator");
+    expect(literal.errors?.map((e) => e.extensions?.code)).toEqual(["VALIDATION"]);
     expect(await counts()).toEqual(before);
+  });
+
+  test("a stored value too deep to send is a field error, not a broken response", async () => {
+    const made = await createTask(t, { name: "limits-deep-stored", kind: "HANDLER", config: { handler: "demo.sleep" } });
+    // written past the API: a row from before the limits
+    await t.app.db.prisma.task.update({ where: { name: "limits-deep-stored" }, data: { config: { handler: "demo.sleep", defaults: nested(1500) as object } } });
+    const r = await t.gql(`query($id: ID) { task(id: $id) { name config } }`, { id: made.id }, "viewer");
+    expect(r.errors?.map((e) => e.extensions?.code)).toEqual(["INTERNAL"]); // the server's data, logged with a correlation id
+    expect(r.data).toEqual({ task: null });
+    expect((await t.ok(`query($id: ID) { task(id: $id) { name } }`, { id: made.id }, "viewer")).task.name).toBe("limits-deep-stored");
+    await t.app.db.prisma.task.delete({ where: { name: "limits-deep-stored" } });
   });
 
   test("the JSON bounds are JOBGRAPH_MAX_JSON_BYTES and JOBGRAPH_MAX_JSON_DEPTH", async () => {

@@ -13,6 +13,7 @@ import type { Context } from "./context.ts";
 import { validation } from "../errors.ts";
 import { namesANode } from "./ids.ts";
 import { spendRows } from "./row-budget.ts";
+import { JSON_DEPTH_CEILING, jsonDepth } from "../validation/json-limits.ts";
 
 const DEFAULT_PAGE_SIZE = 20;
 
@@ -96,10 +97,20 @@ builder.scalarType("DateTime", {
   },
 });
 
+/** The JSON scalar passes values through, but none deeper than JSON_DEPTH_CEILING: an input that
+ *  deep is refused before a resolver (or zod, or Prisma) recurses into it; an output that deep
+ *  (stored before any limit) is a logged field error, not a response JSON.stringify overflows. */
+const ceiling = (v: unknown, what: string, extensions?: { code: string }) => {
+  if (jsonDepth(v, JSON_DEPTH_CEILING) > JSON_DEPTH_CEILING) {
+    throw new GraphQLError(`${what} is nested deeper than ${JSON_DEPTH_CEILING} levels`, { extensions });
+  }
+  return v;
+};
+
 builder.scalarType("JSON", {
   description: "Any JSON value",
-  serialize: (v) => v,
-  parseValue: (v) => v,
+  serialize: (v) => ceiling(v, "a JSON value to send"),
+  parseValue: (v) => ceiling(v, "JSON", { code: "VALIDATION" }),
 });
 
 builder.queryType({});

@@ -8,6 +8,11 @@ export type { JsonLimits };
 
 export const DEFAULT_JSON_LIMITS: JsonLimits = { maxBytes: 256 * 1024, maxDepth: 64 };
 
+/** No JSON deeper than this crosses the API in either direction (the JSON scalar refuses it):
+ *  JSON.stringify, zod and Prisma recurse, and a few thousand levels overflow the stack. The
+ *  configurable storage depth (JOBGRAPH_MAX_JSON_DEPTH) is at most this. */
+export const JSON_DEPTH_CEILING = 1000;
+
 /** The nesting depth of a value: 0 for a scalar, 1 for `{}` or `[1]`, … — stops counting (and
  *  returns) as soon as `stopAbove` is exceeded, so a huge value costs no more than the limit. */
 export function jsonDepth(value: unknown, stopAbove = Infinity): number {
