@@ -34,7 +34,7 @@ function clientExtensions(extensions: GraphQLErrorExtensions, code: string): Gra
 }
 
 export function createErrorMasker(logger: Logger) {
-  return (error: unknown): Error => {
+  return (error: unknown): GraphQLError => {
     const outer = error instanceof GraphQLError ? error : null;
     const at = outer ? { nodes: outer.nodes, path: outer.path, source: outer.source, positions: outer.positions } : {};
     const causes = chain(error);

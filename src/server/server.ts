@@ -110,11 +110,10 @@ export async function startHttpServer(opts: {
         });
         // a bad document, a limit or an expired token is an error message on this operation,
         // typed like on HTTP — not a thrown error, which graphql-ws turns into close 4500
-        const masked = (e: unknown) => maskError(e) as GraphQLError;
         try {
           const document = parse(params.query);
           const errors = validate(schema, document);
-          if (errors.length) return errors.map(masked);
+          if (errors.length) return errors.map(maskError);
           return {
             schema,
             operationName: params.operationName,
@@ -124,7 +123,7 @@ export async function startHttpServer(opts: {
             rootValue: { execute, subscribe },
           };
         } catch (e) {
-          return [masked(e)];
+          return [maskError(e)];
         }
       },
     },
