@@ -185,6 +185,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       prisma,
       clock,
       handlerNames: () => handlers.names(),
+      jsonLimits: config.limits.json,
       onChanged: (id) => void engine.taskChanged(id).catch((e) => logger.error({ err: e, taskId: id }, "timer sync failed")),
       fireFilter,
     });
@@ -193,7 +194,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     const history = new HistoryQueries({ prisma });
     const alerts = createAlerts({ prisma, clock, events, logger, fireFilter, config });
     const operations = new Operations({ prisma, executions, clock });
-    const services: Services = { prisma, tasks, executions, history, operations, engine, audit, bus, logger, calendars, alerts };
+    const services: Services = { prisma, tasks, executions, history, operations, engine, audit, bus, logger, calendars, alerts, limits: config.limits };
 
     if (db.listen) {
       const receive = createBridgeReceiver({

@@ -2,6 +2,7 @@
 // with one line naming the variable (ConfigError), before anything is opened.
 import path from "node:path";
 import { z } from "zod";
+import { JSON_DEPTH_CEILING } from "./validation/json-limits.ts";
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, message: string) {
@@ -55,6 +56,21 @@ const variables = {
   JOBGRAPH_ALERT_TIMEOUT_SECONDS: int(1, 300).default(10),
   /** alerts of one task and event within this window fold into one message with a count (0 = never) */
   JOBGRAPH_ALERT_GROUP_SECONDS: int(0, 24 * 3600).default(300),
+  // request limits (README "Limits"): what one request may ask of an instance
+  JOBGRAPH_MAX_DEPTH: int(1, 1000).default(15),
+  JOBGRAPH_MAX_ALIASES: int(1, 100_000).default(30),
+  JOBGRAPH_MAX_TOKENS: int(100, 1_000_000).default(2000),
+  JOBGRAPH_MAX_COST: int(1, 1_000_000_000).default(150_000),
+  JOBGRAPH_MAX_DIRECTIVES: int(1, 100_000).default(50),
+  /** largest `first`/`last` of a connection */
+  JOBGRAPH_MAX_PAGE_SIZE: int(1, 100_000).default(500),
+  /** rows all connections of one request may ask for together (pages sized by variables, which
+   *  the cost limit cannot see, nested in each other) */
+  JOBGRAPH_MAX_ROWS: int(1, 100_000_000).default(50_000),
+  JOBGRAPH_MAX_BODY_BYTES: int(1024, 1024 ** 3).default(1024 * 1024),
+  /** stored JSON (task config, run params and results): serialized size and nesting depth */
+  JOBGRAPH_MAX_JSON_BYTES: int(16, 64 * 1024 * 1024).default(256 * 1024),
+  JOBGRAPH_MAX_JSON_DEPTH: int(2, JSON_DEPTH_CEILING).default(64),
 } as const;
 
 type Vars = { [K in keyof typeof variables]: z.output<(typeof variables)[K]> };
@@ -82,6 +98,25 @@ export interface Config {
   alertRetryBaseMs: number;
   alertTimeoutMs: number;
   alertGroupWindowMs: number;
+  limits: Limits;
+}
+
+/** What one request may ask of an instance (src/server/limits.ts, src/validation/json-limits.ts). */
+export interface Limits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxCost: number;
+  maxDirectives: number;
+  maxPageSize: number;
+  maxRows: number;
+  maxBodyBytes: number;
+  json: JsonLimits;
+}
+
+export interface JsonLimits {
+  maxBytes: number;
+  maxDepth: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -116,5 +151,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     alertRetryBaseMs: vars.JOBGRAPH_ALERT_RETRY_SECONDS * 1000,
     alertTimeoutMs: vars.JOBGRAPH_ALERT_TIMEOUT_SECONDS * 1000,
     alertGroupWindowMs: vars.JOBGRAPH_ALERT_GROUP_SECONDS * 1000,
+    limits: {
+      maxDepth: vars.JOBGRAPH_MAX_DEPTH,
+      maxAliases: vars.JOBGRAPH_MAX_ALIASES,
+      maxTokens: vars.JOBGRAPH_MAX_TOKENS,
+      maxCost: vars.JOBGRAPH_MAX_COST,
+      maxDirectives: vars.JOBGRAPH_MAX_DIRECTIVES,
+      maxPageSize: vars.JOBGRAPH_MAX_PAGE_SIZE,
+      maxRows: vars.JOBGRAPH_MAX_ROWS,
+      maxBodyBytes: vars.JOBGRAPH_MAX_BODY_BYTES,
+      json: { maxBytes: vars.JOBGRAPH_MAX_JSON_BYTES, maxDepth: vars.JOBGRAPH_MAX_JSON_DEPTH },
+    },
   };
 }

@@ -2,6 +2,7 @@ import type { AuditLog } from "../audit/service.ts";
 import type { CalendarService } from "../calendars/service.ts";
 import type { Alerts } from "../alerts/index.ts";
 import type { Viewer } from "../auth/roles.ts";
+import type { Limits } from "../config.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { JobgraphEvents } from "../events/types.ts";
 import type { ExecutionService } from "../executions/service.ts";
@@ -25,6 +26,8 @@ export interface Services {
   logger: Logger;
   calendars: CalendarService;
   alerts: Alerts;
+  /** request limits: page sizes, stored JSON (README "Limits") */
+  limits: Limits;
 }
 
 export interface Context extends Services {

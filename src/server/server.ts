@@ -14,6 +14,8 @@ import type { Context, Services } from "../graphql/context.ts";
 import { createErrorMasker } from "../graphql/errors.ts";
 import { getSchema } from "../graphql/schema.ts";
 import { StartupError } from "../startup-error.ts";
+import { requestLimitPlugins } from "./limits.ts";
+import { closeAtTokenExpiry } from "./ws-session.ts";
 
 export interface PlainEndpoints {
   /** database reachable and engine started */
@@ -52,6 +54,8 @@ export async function startHttpServer(opts: {
     graphiql: { title: "jobgraph", subscriptionsProtocol: "WS" },
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error) },
+    plugins: requestLimitPlugins(services.limits),
+    maxRequestBodySize: services.limits.maxBodyBytes,
     context: async ({ request, connectionParams }) => {
       // HTTP sends a header; WebSocket sends connectionParams (already checked at connect)
       const fromWs = connectionParams?.authorization ?? connectionParams?.Authorization;
@@ -85,7 +89,8 @@ export async function startHttpServer(opts: {
     server.once("error", (e) => reject(listenError(e, opts.host, opts.port)));
     server.listen(opts.port, opts.host, () => resolve());
   });
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // a WebSocket message is a request body too: same cap (ws closes the socket with 1009 above it)
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: services.limits.maxBodyBytes });
   const ws = useServer(
     {
       // a missing or invalid token closes the socket at connect (4403 Forbidden)
@@ -94,10 +99,11 @@ export async function startHttpServer(opts: {
         if (typeof auth !== "string") return false;
         try {
           await tokens.fromAuthorization(auth);
-          return true;
         } catch {
           return false;
         }
+        closeAtTokenExpiry(ctx, auth);
+        return true;
       },
       execute: (args: any) => args.rootValue.execute(args),
       subscribe: (args: any) => args.rootValue.subscribe(args),
@@ -109,17 +115,23 @@ export async function startHttpServer(opts: {
           params,
           connectionParams: ctx.connectionParams,
         });
-        const args = {
-          schema,
-          operationName: params.operationName,
-          document: parse(params.query),
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
+        // a bad document, a limit or an expired token is an error message on this operation,
+        // typed like on HTTP — not a thrown error, which graphql-ws turns into close 4500
+        try {
+          const document = parse(params.query);
+          const errors = validate(schema, document);
+          if (errors.length) return errors.map(maskError);
+          return {
+            schema,
+            operationName: params.operationName,
+            document,
+            variableValues: params.variables,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe },
+          };
+        } catch (e) {
+          return [maskError(e)];
+        }
       },
     },
     wss,

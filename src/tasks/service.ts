@@ -7,6 +7,7 @@ import { Prisma, type PrismaClient, type Task } from "../generated/prisma/client
 import { nextFireAfter, type FireFilter } from "../scheduler/schedule.ts";
 import type { WorkflowConfig } from "./config-schemas.ts";
 import { checkTags, resolveTaskFields, type TaskFields, type TaskInput } from "./validation.ts";
+import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../validation/json-limits.ts";
 
 export interface TaskFilter {
   kind?: Task["kind"] | null;
@@ -23,6 +24,8 @@ export interface TaskServiceDeps {
   prisma: PrismaClient;
   clock: Clock;
   handlerNames: () => string[];
+  /** size and depth bounds of a task's config (default: DEFAULT_JSON_LIMITS) */
+  jsonLimits?: JsonLimits;
   /** called after a change is committed, so the timers follow at once */
   onChanged: (taskId: number) => void;
   /** the trading-calendar day filter of a schedule (CalendarService.fireFilter) */
@@ -39,10 +42,15 @@ export function taskWhere(filter: TaskFilter | null | undefined): Prisma.TaskWhe
   if (typeof filter.paused === "boolean") where.paused = filter.paused;
   if (filter.tags?.length) where.tags = { hasEvery: checkTags(filter.tags, "filter.tags") };
   if (filter.search) {
-    where.OR = ["name", "displayName", "description"].map((f) => ({ [f]: { contains: filter.search!, mode: "insensitive" } }));
+    const contains = escapeLike(filter.search);
+    where.OR = ["name", "displayName", "description"].map((f) => ({ [f]: { contains, mode: "insensitive" } }));
   }
   return where;
 }
+
+/** Prisma's `contains` is LIKE '%…%' with the text as given: a search for "%" or "_" must find
+ *  those characters, not match everything (backslash is PostgreSQL's default LIKE escape). */
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** The next fire to persist: none while disabled or paused or without a schedule. */
 export function plannedNextRun(task: Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone" | "enabled" | "paused">, now: Date, filter?: FireFilter): Date | null {
@@ -57,6 +65,10 @@ const scheduleChanged = (a: TaskFields, b: Task) =>
 export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {}
 
+  private get jsonLimits(): JsonLimits {
+    return this.deps.jsonLimits ?? DEFAULT_JSON_LIMITS;
+  }
+
   async get(id: number): Promise<Task> {
     const task = await this.deps.prisma.task.findUnique({ where: { id } });
     if (!task) throw notFound(`task ${id}`);
@@ -65,7 +77,7 @@ export class TaskService {
 
   async create(input: TaskInput): Promise<Task> {
     const now = this.deps.clock.now();
-    const fields = resolveTaskFields(input, null, now, this.deps.handlerNames());
+    const fields = resolveTaskFields(input, null, now, this.deps.handlerNames(), this.jsonLimits);
     const task = await this.write(async (tx) => {
       await this.checkWorkflowReferences(tx, fields);
       await checkCalendar(tx, fields);
@@ -81,7 +93,7 @@ export class TaskService {
     const now = this.deps.clock.now();
     const task = await this.write(async (tx) => {
       const current = await this.lock(tx, id);
-      const fields = resolveTaskFields(input, current as TaskFields, now, this.deps.handlerNames());
+      const fields = resolveTaskFields(input, current as TaskFields, now, this.deps.handlerNames(), this.jsonLimits);
       await this.checkWorkflowReferences(tx, fields, current);
       await checkCalendar(tx, fields);
       if (fields.name !== current.name) await this.renameReferences(tx, current.name, fields.name);

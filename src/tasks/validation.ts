@@ -6,6 +6,7 @@ import type { CalendarDays, MisfirePolicy, OverlapPolicy, TaskKind } from "../ge
 import { checkSchedule, ScheduleError, type Schedule } from "../scheduler/schedule.ts";
 import { configSchemas } from "./config-schemas.ts";
 import { checkDag, DagError } from "./dag.ts";
+import { checkJson, DEFAULT_JSON_LIMITS, type JsonLimits } from "../validation/json-limits.ts";
 
 export const TASK_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
@@ -107,7 +108,13 @@ function text(value: string | null, field: string, max: number): string | null {
 }
 
 /** Merges `input` over `current` (null for a new task) and checks the result. */
-export function resolveTaskFields(input: TaskInput, current: TaskFields | null, now: Date, handlerNames: string[]): TaskFields {
+export function resolveTaskFields(
+  input: TaskInput,
+  current: TaskFields | null,
+  now: Date,
+  handlerNames: string[],
+  jsonLimits: JsonLimits = DEFAULT_JSON_LIMITS,
+): TaskFields {
   const pick = <K extends keyof TaskInput & keyof TaskFields>(key: K, fallback: TaskFields[K]): TaskFields[K] => {
     const v = input[key];
     if (v === undefined) return current ? current[key] : fallback;
@@ -124,6 +131,8 @@ export function resolveTaskFields(input: TaskInput, current: TaskFields | null, 
   if (current && input.kind && input.kind !== current.kind && input.config === undefined) {
     throw validation("input.config", "changing kind needs a config for the new kind");
   }
+  // bounded before zod walks it (a config nested 5,000 deep must not reach a recursive parser)
+  if (input.config !== undefined) checkJson(input.config, "input.config", jsonLimits);
   const config = checkConfig(kind, input.config === undefined ? current?.config : input.config, handlerNames);
 
   const schedule = resolveSchedule(input, current, now);

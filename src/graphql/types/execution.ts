@@ -1,3 +1,4 @@
+import { Repeater } from "graphql-yoga";
 import type { Execution } from "../../generated/prisma/client.ts";
 import { isFinal } from "../../executions/service.ts";
 import { executionWhere, keysetPage, type ExecutionFilter, type ExecutionStats } from "../../executions/history.ts";
@@ -6,10 +7,14 @@ import { AUDIT_ACTIONS, audited } from "../audited.ts";
 import { builder } from "../builder.ts";
 import { sharedConnection } from "../connections.ts";
 import { decodeId } from "../ids.ts";
+import { checkJson } from "../../validation/json-limits.ts";
 import { ExecutionStatusEnum, TriggerKindEnum } from "./enums.ts";
 
 export const ExecutionRef = builder.prismaNode("Execution", {
   id: { field: "id" },
+  // select mode, as for Task: params, result and logTail are read only when asked for;
+  // taskId always (the audit of execution mutations names the task)
+  select: { id: true, taskId: true },
   // node(id) of a deleted execution is null (Relay), not an error
   nullable: true,
   authScopes: { viewer: true },
@@ -159,7 +164,8 @@ builder.mutationFields((t) => ({
     resolve: (query, _root, args, ctx) => {
       const id = decodeId(String(args.id), "Task", "id");
       return audited(ctx, AUDIT_ACTIONS.triggerTask, { taskId: id }, { force: args.force ?? false }, async () => {
-        const row = await ctx.executions.trigger(id, args.params ?? null, args.force ?? false, ctx.viewer?.sub ?? null);
+        const params = checkJson(args.params ?? null, "params", ctx.limits.json);
+        const row = await ctx.executions.trigger(id, params, args.force ?? false, ctx.viewer?.sub ?? null);
         return ctx.prisma.execution.findUniqueOrThrow({ ...query, where: { id: row.id } });
       }, (e) => ({ executionId: e.id }));
     },
@@ -212,8 +218,8 @@ function executionMutation(t: any, action: string, run: (ctx: any, id: number) =
 // triggering cannot miss the start (or the end) of a run.
 
 builder.subscriptionFields((t) => ({
-  executionUpdated: t.field({
-    type: ExecutionRef,
+  executionUpdated: t.prismaField({
+    type: "Execution",
     authScopes: { viewer: true },
     description: "The current state first, then every change; completes after a final state",
     args: { id: t.arg.id({ required: true }) },
@@ -234,45 +240,67 @@ builder.subscriptionFields((t) => ({
         }
       })());
     },
-    resolve: (row) => row,
+    // the event's own row, complete: as a prismaField, Pothos knows its columns are loaded and
+    // answers from it instead of reading the (by now newer) row again
+    resolve: (_query, row) => row,
   }),
-  executionEvents: t.field({
-    type: ExecutionRef,
+  executionEvents: t.prismaField({
+    type: "Execution",
     authScopes: { viewer: true },
     description: "Every status change of this task's executions (or of all tasks' without taskId)",
     args: { taskId: t.arg.id() },
     subscribe: (_root, args, ctx) => {
-      const key = args.taskId != null ? String(decodeId(String(args.taskId), "Task", "taskId")) : "*";
-      const live = ctx.bus.subscribe("executionStatus", key);
+      const taskId = args.taskId != null ? decodeId(String(args.taskId), "Task", "taskId") : null;
+      const live = ctx.bus.subscribe("executionStatus", taskId === null ? "*" : String(taskId));
       return closingWith(live, (async function* () {
+        if (taskId !== null && !(await ctx.prisma.task.findUnique({ where: { id: taskId }, select: { id: true } }))) {
+          throw notFound(`task ${args.taskId}`);
+        }
         yield* live;
       })());
     },
-    resolve: (row) => row,
+    // the event's own row, complete: as a prismaField, Pothos knows its columns are loaded and
+    // answers from it instead of reading the (by now newer) row again
+    resolve: (_query, row) => row,
   }),
   executionLogLines: t.field({
     type: LogLineRef,
     authScopes: { viewer: true },
-    description: "Lines after afterSeq from the log, then live lines as they are written",
+    description: "Lines after afterSeq from the log, then live lines as they are written; completes after the execution's final state and its last line",
     args: { id: t.arg.id({ required: true }), afterSeq: t.arg.int() },
     subscribe: (_root, args, ctx) => {
       const id = decodeId(String(args.id), "Execution", "id");
-      const live = ctx.bus.subscribe("logLine", String(id));
-      return closingWith(live, (async function* () {
-        let seq = args.afterSeq ?? 0;
+      // lines, and the execution's changes to know when it is over; both before the first read
+      const lines = ctx.bus.subscribe("logLine", String(id));
+      const states = ctx.bus.subscribe("execution", String(id));
+      const live = { close: () => (lines.close(), states.close()) };
+      let seq = args.afterSeq ?? 0;
+      /** what the log holds after `seq`, oldest first */
+      const backlog = async function* () {
         for (;;) {
-          const backlog = await ctx.history.logLines(id, seq, 1000);
-          for (const line of backlog) {
+          const batch = await ctx.history.logLines(id, seq, 1000);
+          for (const line of batch) {
             yield line;
             seq = line.seq;
           }
-          if (backlog.length < 1000) break;
+          if (batch.length < 1000) return;
         }
-        for await (const line of live) {
-          if (line.seq <= seq) continue;
-          seq = line.seq;
-          yield line;
+      };
+      return closingWith(live, (async function* () {
+        const current = await ctx.prisma.execution.findUnique({ where: { id }, select: { status: true } });
+        if (!current) throw notFound(`execution ${args.id}`);
+        yield* backlog();
+        if (isFinal(current.status)) return;
+        for await (const event of Repeater.merge([lines, states])) {
+          if (!("seq" in event)) {
+            if (isFinal(event.status)) break;
+          } else if (event.seq > seq) {
+            seq = event.seq;
+            yield event;
+          }
         }
+        // the runner writes every line before the final state: the log now holds the last one
+        yield* backlog();
       })());
     },
     resolve: (line) => line,

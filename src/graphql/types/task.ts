@@ -24,6 +24,9 @@ const ScheduleRef = builder.objectRef<Pick<Task, "cron" | "intervalSeconds" | "r
 
 export const TaskRef = builder.prismaNode("Task", {
   id: { field: "id" },
+  // select mode: only the columns a query asks for are read (a list of names must not load
+  // every task's config); a field that reads another column of its parent declares `select`
+  select: { id: true },
   // node(id) of a deleted task is null (Relay), not a failed findUniqueOrThrow
   nullable: true,
   authScopes: { viewer: true },
