@@ -28,7 +28,6 @@ import { createMetrics } from "./metrics.ts";
 import { Engine } from "./scheduler/engine.ts";
 import { Fires } from "./scheduler/fires.ts";
 import { Runner } from "./scheduler/runner.ts";
-import { ScheduleTimers } from "./scheduler/timers.ts";
 import type { WorkflowDriver } from "./scheduler/workflow-driver.ts";
 import { startHttpServer, type HttpServer } from "./server/server.ts";
 import { TaskService } from "./tasks/service.ts";
@@ -148,15 +147,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     const fires = new Fires({
       prisma,
-      executions,
-      audit,
+      // the fire statement's rows go out the way every created run does (engine branch: publishChanged)
+      publishCreated: (rows) => executions.created(rows),
       clock,
       logger,
       catchUpWindowMs: config.catchUpWindowMs,
       catchUpMax: config.catchUpMax,
       onTimeGraceMs: Math.max(10_000, 2 * config.pollMs),
     });
-    const timers = new ScheduleTimers({ fire: (taskId) => fires.fireDue(taskId), logger });
     const engine = new Engine({
       prisma,
       clock,
@@ -164,7 +162,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       events,
       executions,
       fires,
-      timers,
       runner,
       workflows,
       instanceId,

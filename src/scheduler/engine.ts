@@ -1,4 +1,4 @@
-// The scheduling and execution engine of one instance: timers propose fires, the runner claims
+// The scheduling and execution engine of one instance: the fire path proposes fires, the runner claims
 // and runs work, the sweeper resolves runs whose worker died, and this instance announces itself
 // so `scheduler.instances` can count the live ones. start()/stop() own every loop and timer.
 import os from "node:os";
@@ -10,7 +10,6 @@ import type { Logger } from "../logging/logger.ts";
 import { plannedNextRun } from "../tasks/service.ts";
 import type { Fires } from "./fires.ts";
 import type { Runner } from "./runner.ts";
-import type { ScheduleTimers } from "./timers.ts";
 import type { WorkflowDriver } from "./workflow-driver.ts";
 
 export interface EngineDeps {
@@ -20,7 +19,6 @@ export interface EngineDeps {
   events: EventPublisher;
   executions: ExecutionService;
   fires: Fires;
-  timers: ScheduleTimers;
   runner: Runner;
   workflows: WorkflowDriver;
   instanceId: string;
@@ -46,12 +44,17 @@ export interface SchedulerStatus {
 
 /** how often an instance says it is alive; three missed beats and it no longer counts */
 const INSTANCE_BEAT_MS = 5000;
+/** the in-memory due times are rebuilt from the database this often (a NOTIFY lost while the
+ *  LISTEN connection was down); changes normally arrive at once as task-changed events */
+const SCHEDULE_RESYNC_MS = 60_000;
 
 export class Engine {
   private readonly loops: NodeJS.Timeout[] = [];
   /** loop bodies in flight, awaited on stop so nothing touches a closed database */
   private readonly inFlight = new Set<Promise<unknown>>();
   private running = false;
+  /** task-changed events are followed from before the first load of the due times */
+  private following = false;
   readonly startedAt: Date;
 
   constructor(private readonly deps: EngineDeps) {
@@ -65,26 +68,25 @@ export class Engine {
   async start(): Promise<void> {
     const { deps } = this;
     await this.beat();
-    // fires missed while no instance was up are handled before the timers take over
-    await deps.fires.fireAllDue();
-    await this.syncAllTimers();
+    // the due times in memory; fires missed while no instance was up come due at once and are
+    // written in the background (start-up, and /ready, do not wait for thousands of them)
+    this.following = true;
+    await deps.fires.resync();
     deps.runner.start();
     await deps.workflows.resumeAll().catch((e) => deps.logger.error({ err: e }, "workflow resume failed"));
-    this.every(deps.pollMs, async () => {
-      await deps.fires.fireAllDue();
-      await deps.workflows.resumeAll();
-    });
+    this.every(deps.pollMs, () => deps.workflows.resumeAll());
     this.every(Math.max(250, Math.floor(deps.leaseMs / 2)), () => deps.executions.sweepExpired());
     this.every(INSTANCE_BEAT_MS, () => this.beat());
-    this.every(60_000, () => this.syncAllTimers());
+    this.every(SCHEDULE_RESYNC_MS, () => this.syncAllTimers());
     this.running = true;
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.following = false;
     for (const t of this.loops.splice(0)) clearInterval(t);
-    this.deps.timers.stop();
+    await this.deps.fires.stop();
     await Promise.allSettled([...this.inFlight]);
     await this.deps.runner.stop(this.deps.shutdownGraceMs);
     await this.deps.workflows.stop();
@@ -99,9 +101,8 @@ export class Engine {
   /** A task was created, changed or deleted (here, or on another instance when `remote`). */
   async taskChanged(taskId: number, remote = false): Promise<void> {
     if (!remote) this.deps.events.taskChanged(taskId);
-    if (!this.running) return;
-    const task = await this.deps.prisma.task.findUnique({ where: { id: taskId } });
-    this.deps.timers.sync(task, taskId);
+    if (!this.following) return;
+    await this.deps.fires.reload([taskId]);
   }
 
   /** pauseScheduler / resumeScheduler: cluster-wide, kept in the database. Fires missed while the
@@ -149,12 +150,9 @@ export class Engine {
     };
   }
 
+  /** Reloads every due time (the scheduler was paused or resumed, here or elsewhere; safety net). */
   async syncAllTimers(): Promise<void> {
-    const tasks = await this.deps.prisma.task.findMany({
-      where: { OR: [{ cron: { not: null } }, { intervalSeconds: { not: null } }, { runAt: { not: null } }] },
-    });
-    const state = await this.deps.prisma.schedulerState.findUnique({ where: { id: 1 } });
-    for (const t of tasks) this.deps.timers.sync(state?.paused ? null : t, t.id);
+    if (this.following) await this.deps.fires.resync();
   }
 
   private async beat(): Promise<void> {

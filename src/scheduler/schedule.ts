@@ -1,5 +1,6 @@
 // When a task fires: pure functions over a task's schedule, shared by validation (is this a
-// schedule at all?), the timers (when next?) and misfire handling (what was missed?).
+// schedule at all?), the fire path (when next? what was missed?) and previews. `nextFire` is the
+// one function that answers "when next"; everything else is built on it.
 //
 // Cron expressions have 5 fields (minute precision) or 6 (leading seconds) and are evaluated by
 // croner in the task's IANA time zone. Daylight-saving time is handled as croner does: a local
@@ -34,7 +35,30 @@ export function isValidTimeZone(tz: string): boolean {
 }
 
 export function cronFor(expr: string, timezone: string): Cron {
-  return new Cron(expr, { timezone, paused: true, mode: expr.trim().split(/\s+/).length === 6 ? "6-part" : "5-part" } as never);
+  return new Cron(expr, { timezone, paused: true, mode: expr.trim().split(/\s+/).length === 6 ? "6-part" : "5-part" });
+}
+
+/** Parsed crons by pattern and zone: a paused Cron holds no timer, and parsing is the costly part
+ *  of `nextRun` (10,000 tasks usually share a few patterns). Bounded, oldest dropped first. */
+const CRON_CACHE_MAX = 2000;
+const cronCache = new Map<string, Cron>();
+function cachedCron(expr: string, timezone: string): Cron {
+  const key = `${timezone}\u0000${expr}`;
+  let cron = cronCache.get(key);
+  if (!cron) {
+    cron = cronFor(expr, timezone);
+    if (cronCache.size >= CRON_CACHE_MAX) cronCache.delete(cronCache.keys().next().value!);
+    cronCache.set(key, cron);
+  }
+  return cron;
+}
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+/** The calendar day of `t` in `timezone`, as "YYYY-MM-DD". */
+export function localDay(t: Date, timezone: string): string {
+  let f = dayFormats.get(timezone);
+  if (!f) dayFormats.set(timezone, (f = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" })));
+  return f.format(t);
 }
 
 /** Throws ScheduleError naming the field at fault. */
@@ -59,10 +83,47 @@ export function checkSchedule(s: Schedule, now: Date): void {
   if (s.runAt !== null && s.runAt.getTime() <= now.getTime()) throw new ScheduleError("runAt", "runAt must be in the future");
 }
 
-/** The first fire strictly after `after`, or null when there is none (a one-off in the past).
- *  `anchor` is the task's previous nominal fire for interval schedules. */
-export function nextFireAfter(s: Schedule, after: Date, anchor?: Date | null): Date | null {
-  if (s.cron !== null) return cronFor(s.cron, s.timezone).nextRun(after);
+export interface NextFireOptions {
+  /** interval schedules: the task's previous nominal fire, so fires stay on the grid
+   *  anchor + k × interval (no drift); without it the first fire is one interval after `after` */
+  anchor?: Date | null;
+  /**
+   * Only fire on local days this accepts: it gets each candidate's calendar day in the schedule's
+   * time zone ("YYYY-MM-DD") and says whether the schedule runs that day (the hook for trading
+   * calendars). A rejected day is skipped whole: the search goes on from the next local midnight,
+   * so an every-second cron over a closed day costs one check, not 86,400. A one-off (`runAt`) on
+   * a rejected day never fires (null). Searches at most MAX_DAYS_SEARCHED days ahead.
+   */
+  days?: (localDay: string) => boolean;
+}
+
+/** how far ahead a day filter is searched before the schedule counts as never firing again */
+export const MAX_DAYS_SEARCHED = 3660;
+
+/**
+ * THE schedule function: the first fire strictly after `after`, or null when there is none (a
+ * one-off in the past, a cron that never fires again, a day filter that rejects everything).
+ * Pure; used by the fire path (what is due, what next), Task.nextRunAt planning and previews.
+ */
+export function nextFire(s: Schedule, after: Date, opts: NextFireOptions = {}): Date | null {
+  const candidate = (t: Date): Date | null => nextFireIgnoringDays(s, t, opts.anchor);
+  const { days } = opts;
+  if (!days) return candidate(after);
+  let from = after;
+  for (let i = 0; i <= MAX_DAYS_SEARCHED; i++) {
+    const next = candidate(from);
+    if (!next || days(localDay(next, s.timezone))) return next;
+    if (s.runAt !== null) return null;
+    // jump to just before the next local midnight (croner knows the zone's DST rules)
+    const midnight = cachedCron("0 0 0 * * *", s.timezone).nextRun(next);
+    if (!midnight) return null;
+    from = new Date(midnight.getTime() - 1);
+  }
+  return null;
+}
+
+function nextFireIgnoringDays(s: Schedule, after: Date, anchor?: Date | null): Date | null {
+  if (s.cron !== null) return cachedCron(s.cron, s.timezone).nextRun(after);
   if (s.intervalSeconds !== null) {
     const step = s.intervalSeconds * 1000;
     if (!anchor) return new Date(after.getTime() + step);
@@ -83,8 +144,9 @@ export interface DueFires {
   next: Date | null;
 }
 
-/** Every nominal fire in [nextRunAt, now], for misfire handling after downtime or a stall. */
-export function dueFires(s: Schedule, nextRunAt: Date, now: Date, max: number): DueFires {
+/** Every nominal fire in [nextRunAt, now], for misfire handling after downtime or a stall.
+ *  `days` is nextFire's day filter (nextRunAt itself was planned with it). */
+export function dueFires(s: Schedule, nextRunAt: Date, now: Date, max: number, days?: NextFireOptions["days"]): DueFires {
   const fires: Date[] = [];
   let dropped = 0;
   let t: Date | null = nextRunAt;
@@ -94,7 +156,7 @@ export function dueFires(s: Schedule, nextRunAt: Date, now: Date, max: number): 
       fires.shift();
       dropped++;
     }
-    t = nextFireAfter(s, t, t);
+    t = nextFire(s, t, { anchor: t, days });
   }
   return { fires, dropped, next: t };
 }

@@ -4,7 +4,7 @@ import type { Clock } from "../clock.ts";
 import { conflict, notFound, validation } from "../errors.ts";
 import { ACTIVE_STATUSES } from "../executions/service.ts";
 import { Prisma, type PrismaClient, type Task } from "../generated/prisma/client.ts";
-import { nextFireAfter } from "../scheduler/schedule.ts";
+import { nextFire } from "../scheduler/schedule.ts";
 import type { WorkflowConfig } from "./config-schemas.ts";
 import { resolveTaskFields, type TaskFields, type TaskInput } from "./validation.ts";
 
@@ -40,7 +40,7 @@ export function taskWhere(filter: TaskFilter | null | undefined): Prisma.TaskWhe
 /** The next fire to persist: none while disabled or paused or without a schedule. */
 export function plannedNextRun(task: Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone" | "enabled" | "paused">, now: Date): Date | null {
   if (!task.enabled || task.paused) return null;
-  return nextFireAfter(task, now);
+  return nextFire(task, now);
 }
 
 const scheduleChanged = (a: TaskFields, b: Task) =>

@@ -9,7 +9,7 @@ import {
   dueFires,
   isValidTimeZone,
   MAX_INTERVAL_SECONDS,
-  nextFireAfter,
+  nextFire,
   ScheduleError,
   type Schedule,
 } from "../../src/scheduler/schedule.ts";
@@ -27,7 +27,7 @@ function fires(s: Schedule, from: string, n: number): string[] {
   const out: string[] = [];
   let t: Date | null = at(from);
   for (let i = 0; i < n && t; i++) {
-    t = nextFireAfter(s, t, s.intervalSeconds !== null && i > 0 ? t : null);
+    t = nextFire(s, t, { anchor: s.intervalSeconds !== null && i > 0 ? t : null });
     if (t) out.push(t.toISOString());
   }
   return out;
@@ -51,8 +51,8 @@ describe("cron", () => {
       "2026-06-01T10:45:00.000Z",
     ]);
     // exactly on a fire time: the next one, not the same
-    expect(iso(nextFireAfter(cron("0 0 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-02T00:00:00.000Z");
-    expect(iso(nextFireAfter(cron("5 0 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-01T00:05:00.000Z");
+    expect(iso(nextFire(cron("0 0 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-02T00:00:00.000Z");
+    expect(iso(nextFire(cron("5 0 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-01T00:05:00.000Z");
   });
 
   test("6 fields: a leading seconds field", () => {
@@ -61,7 +61,7 @@ describe("cron", () => {
       "2026-01-01T00:00:20.000Z",
       "2026-01-01T00:00:30.000Z",
     ]);
-    expect(iso(nextFireAfter(cron("30 0 12 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-01T12:00:30.000Z");
+    expect(iso(nextFire(cron("30 0 12 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-01T12:00:30.000Z");
   });
 
   test("evaluated in the task's IANA time zone", () => {
@@ -71,8 +71,8 @@ describe("cron", () => {
       "2026-06-03T01:00:00.000Z",
     ]);
     // 09:00 in New York is 14:00 UTC in winter (EST) and 13:00 UTC in summer (EDT)
-    expect(iso(nextFireAfter(cron("0 9 * * *", "America/New_York"), at("2026-01-10T00:00:00Z")))).toBe("2026-01-10T14:00:00.000Z");
-    expect(iso(nextFireAfter(cron("0 9 * * *", "America/New_York"), at("2026-07-10T00:00:00Z")))).toBe("2026-07-10T13:00:00.000Z");
+    expect(iso(nextFire(cron("0 9 * * *", "America/New_York"), at("2026-01-10T00:00:00Z")))).toBe("2026-01-10T14:00:00.000Z");
+    expect(iso(nextFire(cron("0 9 * * *", "America/New_York"), at("2026-07-10T00:00:00Z")))).toBe("2026-07-10T13:00:00.000Z");
   });
 
   test("DST spring-forward: a local time in the gap is shifted forward by the gap (02:30 → 03:30 Europe/Berlin)", () => {
@@ -110,33 +110,33 @@ describe("cron", () => {
 
 describe("interval", () => {
   test("without an anchor the first fire is one interval after the given time", () => {
-    expect(iso(nextFireAfter(every(60), at("2026-01-01T00:00:10Z")))).toBe("2026-01-01T00:01:10.000Z");
-    expect(iso(nextFireAfter(every(60), at("2026-01-01T00:00:10Z"), null))).toBe("2026-01-01T00:01:10.000Z");
+    expect(iso(nextFire(every(60), at("2026-01-01T00:00:10Z")))).toBe("2026-01-01T00:01:10.000Z");
+    expect(iso(nextFire(every(60), at("2026-01-01T00:00:10Z"), { anchor: null }))).toBe("2026-01-01T00:01:10.000Z");
   });
 
   test("anchored on the previous nominal fire: late wake-ups do not drift the grid", () => {
     const anchor = at("2026-01-01T00:00:00Z");
     // woken 7.5 s late: the next fire stays on the minute grid
-    expect(iso(nextFireAfter(every(60), at("2026-01-01T00:00:07.500Z"), anchor))).toBe("2026-01-01T00:01:00.000Z");
+    expect(iso(nextFire(every(60), at("2026-01-01T00:00:07.500Z"), { anchor }))).toBe("2026-01-01T00:01:00.000Z");
     // exactly on a grid point: strictly after, so the following one
-    expect(iso(nextFireAfter(every(60), at("2026-01-01T00:01:00Z"), anchor))).toBe("2026-01-01T00:02:00.000Z");
+    expect(iso(nextFire(every(60), at("2026-01-01T00:01:00Z"), { anchor }))).toBe("2026-01-01T00:02:00.000Z");
     // several intervals later (downtime): the first grid point after
-    expect(iso(nextFireAfter(every(60), at("2026-01-01T00:05:30Z"), anchor))).toBe("2026-01-01T00:06:00.000Z");
+    expect(iso(nextFire(every(60), at("2026-01-01T00:05:30Z"), { anchor }))).toBe("2026-01-01T00:06:00.000Z");
     // an anchor still in the future is itself the next fire
-    expect(iso(nextFireAfter(every(60), at("2025-12-31T23:59:00Z"), anchor))).toBe(anchor.toISOString());
+    expect(iso(nextFire(every(60), at("2025-12-31T23:59:00Z"), { anchor }))).toBe(anchor.toISOString());
   });
 });
 
 describe("runAt", () => {
   test("fires once, strictly after the given time, then never", () => {
     const s = once("2026-05-01T08:00:00Z");
-    expect(iso(nextFireAfter(s, at("2026-04-30T00:00:00Z")))).toBe("2026-05-01T08:00:00.000Z");
-    expect(nextFireAfter(s, at("2026-05-01T08:00:00Z"))).toBeNull();
-    expect(nextFireAfter(s, at("2026-06-01T00:00:00Z"))).toBeNull();
+    expect(iso(nextFire(s, at("2026-04-30T00:00:00Z")))).toBe("2026-05-01T08:00:00.000Z");
+    expect(nextFire(s, at("2026-05-01T08:00:00Z"))).toBeNull();
+    expect(nextFire(s, at("2026-06-01T00:00:00Z"))).toBeNull();
   });
 
   test("no schedule at all: never", () => {
-    expect(nextFireAfter({ cron: null, intervalSeconds: null, runAt: null, timezone: "UTC" }, at("2026-01-01T00:00:00Z"))).toBeNull();
+    expect(nextFire({ cron: null, intervalSeconds: null, runAt: null, timezone: "UTC" }, at("2026-01-01T00:00:00Z"))).toBeNull();
   });
 });
 
