@@ -93,6 +93,11 @@ export class Engine {
     await this.deps.prisma.instance.delete({ where: { id: this.deps.instanceId } }).catch(() => {});
   }
 
+  /** the next fire this instance holds in memory for a task (null: none, or not schedulable) */
+  dueAt(taskId: number): Date | null {
+    return this.deps.fires.dueAt(taskId);
+  }
+
   /** work was written behind the engine's back (bulk imports, benchmarks): look now */
   wakeRunner(): void {
     this.deps.runner.wake();

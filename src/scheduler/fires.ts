@@ -110,17 +110,21 @@ const dueTask = (t: DueRow): DueTask | null =>
     ? { id: t.id, cron: t.cron, intervalSeconds: t.intervalSeconds, runAt: t.runAt, timezone: t.timezone, misfirePolicy: t.misfirePolicy, nextRunAt: t.nextRunAt, updatedAt: t.updatedAt }
     : null;
 
-const DEFAULT_BATCH = 500;
+const DEFAULT_BATCH = 250;
 /** timers may go off a hair early; a task due within this is taken with the others */
 const TIMER_SLACK_MS = 5;
 /** after a failed statement, or a task whose fence moved twice in one pass: look again then */
 const RETRY_MS = 1000;
+/** a task whose row was locked elsewhere (a claim, an edit, another instance firing it) */
+const BUSY_RETRY_MS = 20;
 
 export class Fires {
   private readonly index: DueIndex;
   private readonly batchSize: number;
   private schedulerPaused = false;
   private ticking: Promise<void> | null = null;
+  /** tasks found busy (row locked elsewhere) on their last attempt: the next one waits for it */
+  private readonly busy = new Set<number>();
   private again = false;
   private stopped = false;
 
@@ -239,10 +243,19 @@ export class Fires {
         },
       });
     }
+    const waiting = batch.filter((b) => this.busy.has(b.task.id));
+    const skipping = batch.filter((b) => !this.busy.has(b.task.id));
+    await this.write(skipping, now, lostOnce, false);
+    await this.write(waiting, now, lostOnce, true);
+  }
+
+  private async write(batch: { task: DueTask; gen: number; advance: TaskAdvance }[], now: Date, lostOnce: Set<number>, waitForLocks: boolean): Promise<void> {
     if (!batch.length) return;
+    const { index } = this;
     let result;
+    const started = performance.now();
     try {
-      result = await recordFires(this.deps.prisma, batch.map((b) => b.advance), now);
+      result = await recordFires(this.deps.prisma, batch.map((b) => b.advance), now, { waitForLocks });
     } catch (e) {
       // nothing was written (one statement): the same fires are proposed again shortly
       for (const b of batch) index.setIfCurrent(b.task, b.gen, now.getTime() + RETRY_MS);
@@ -251,9 +264,13 @@ export class Fires {
     const lost: number[] = [];
     const lostAgain: number[] = [];
     for (const { task, gen, advance } of batch) {
+      this.busy.delete(task.id);
       if (result.advanced.has(task.id)) {
         if (advance.nextRunAt) index.setIfCurrent({ ...task, nextRunAt: advance.nextRunAt }, gen);
         else index.removeIfCurrent(task.id, gen);
+      } else if (result.busy.has(task.id)) {
+        this.busy.add(task.id);
+        index.setIfCurrent(task, gen, now.getTime() + BUSY_RETRY_MS);
       } else if (lostOnce.has(task.id)) {
         lostAgain.push(task.id);
       } else {
@@ -261,6 +278,10 @@ export class Fires {
         lost.push(task.id);
       }
     }
+    this.deps.logger.debug(
+      { tasks: batch.length, waitForLocks, advanced: result.advanced.size, busy: result.busy.size, created: result.created.length, lateMs: now.getTime() - batch[0]!.task.nextRunAt.getTime(), ms: Math.round(performance.now() - started) },
+      "fires written",
+    );
     // after the commit: subscribers, metrics and the runners hear of the new runs
     if (result.created.length) this.deps.publishCreated(result.created);
     // another instance fired them first, or they were edited, paused or disabled: re-read them

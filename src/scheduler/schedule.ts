@@ -38,19 +38,62 @@ export function cronFor(expr: string, timezone: string): Cron {
   return new Cron(expr, { timezone, paused: true, mode: expr.trim().split(/\s+/).length === 6 ? "6-part" : "5-part" });
 }
 
-/** Parsed crons by pattern and zone: a paused Cron holds no timer, and parsing is the costly part
- *  of `nextRun` (10,000 tasks usually share a few patterns). Bounded, oldest dropped first. */
+/** Parsed crons by pattern and zone (or fixed offset): a paused Cron holds no timer, and parsing
+ *  is the costly part of a first `nextRun`. Bounded, oldest dropped first. */
 const CRON_CACHE_MAX = 2000;
 const cronCache = new Map<string, Cron>();
-function cachedCron(expr: string, timezone: string): Cron {
-  const key = `${timezone}\u0000${expr}`;
+function cachedCron(expr: string, zone: string | number): Cron {
+  const key = `${zone}\u0000${expr}`;
   let cron = cronCache.get(key);
   if (!cron) {
-    cron = cronFor(expr, timezone);
+    const mode = expr.trim().split(/\s+/).length === 6 ? "6-part" : "5-part";
+    cron = typeof zone === "number" ? new Cron(expr, { utcOffset: zone, paused: true, mode }) : cronFor(expr, zone);
     if (cronCache.size >= CRON_CACHE_MAX) cronCache.delete(cronCache.keys().next().value!);
     cronCache.set(key, cron);
   }
   return cron;
+}
+
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+/** The zone's offset from UTC at `t`, in minutes. */
+function utcOffsetMinutes(t: Date, timezone: string): number {
+  let f = offsetFormats.get(timezone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", { timeZone: timezone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+    offsetFormats.set(timezone, f);
+  }
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(t)) if (part.type !== "literal") p[part.type] = Number(part.value);
+  const wall = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return Math.round((wall - Math.floor(t.getTime() / 1000) * 1000) / 60_000);
+}
+
+/** Fires closer than this to `after` are computed at the zone's fixed offset when the offset is
+ *  the same at both ends (no DST change can hide in between: zones change at most a few times a
+ *  year); anything else, croner's zone-aware (and ~50× slower) path decides. */
+const FIXED_OFFSET_SPAN_MS = 7 * 24 * 3600_000;
+
+function zonedNextRun(expr: string, timezone: string, after: Date): Date | null {
+  if (timezone === "UTC") return cachedCron(expr, 0).nextRun(after);
+  const offset = utcOffsetMinutes(after, timezone);
+  const quick = cachedCron(expr, offset).nextRun(after);
+  if (quick && quick.getTime() - after.getTime() <= FIXED_OFFSET_SPAN_MS && utcOffsetMinutes(quick, timezone) === offset) return quick;
+  const zoned = cachedCron(expr, timezone).nextRun(after);
+  // croner answers a time before `after` when asked from inside a fall-back's repeated hour
+  return zoned && zoned.getTime() <= after.getTime() ? quick : zoned;
+}
+
+/** Answers of cron `nextRun` by (zone, pattern, instant): a tick of 1,000 tasks on one pattern
+ *  asks the same question 1,000 times. A pure function's memo; cleared when full. */
+const NEXT_RUN_MEMO_MAX = 10_000;
+const nextRunMemo = new Map<string, Date | null>();
+function cronNext(expr: string, timezone: string, after: Date): Date | null {
+  const key = `${timezone}\u0000${expr}\u0000${after.getTime()}`;
+  if (nextRunMemo.has(key)) return nextRunMemo.get(key)!;
+  const next = zonedNextRun(expr, timezone, after);
+  if (nextRunMemo.size >= NEXT_RUN_MEMO_MAX) nextRunMemo.clear();
+  nextRunMemo.set(key, next);
+  return next;
 }
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
@@ -59,6 +102,20 @@ export function localDay(t: Date, timezone: string): string {
   let f = dayFormats.get(timezone);
   if (!f) dayFormats.set(timezone, (f = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" })));
   return f.format(t);
+}
+
+/** The first instant after `t` that is on a later local day (any zone, any DST rule: a binary
+ *  search over at most 26 hours on the local day alone, to the millisecond). */
+function startOfNextLocalDay(t: Date, timezone: string): Date {
+  const day = localDay(t, timezone);
+  let lo = t.getTime();
+  let hi = lo + 26 * 3600_000;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (localDay(new Date(mid), timezone) === day) lo = mid;
+    else hi = mid;
+  }
+  return new Date(hi);
 }
 
 /** Throws ScheduleError naming the field at fault. */
@@ -92,13 +149,14 @@ export interface NextFireOptions {
    * time zone ("YYYY-MM-DD") and says whether the schedule runs that day (the hook for trading
    * calendars). A rejected day is skipped whole: the search goes on from the next local midnight,
    * so an every-second cron over a closed day costs one check, not 86,400. A one-off (`runAt`) on
-   * a rejected day never fires (null). Searches at most MAX_DAYS_SEARCHED days ahead.
+   * a rejected day never fires (null); so does a schedule whose next MAX_DAYS_SEARCHED candidate
+   * days are all rejected (a calendar must accept some day within that horizon).
    */
   days?: (localDay: string) => boolean;
 }
 
 /** how far ahead a day filter is searched before the schedule counts as never firing again */
-export const MAX_DAYS_SEARCHED = 3660;
+export const MAX_DAYS_SEARCHED = 400;
 
 /**
  * THE schedule function: the first fire strictly after `after`, or null when there is none (a
@@ -114,16 +172,13 @@ export function nextFire(s: Schedule, after: Date, opts: NextFireOptions = {}): 
     const next = candidate(from);
     if (!next || days(localDay(next, s.timezone))) return next;
     if (s.runAt !== null) return null;
-    // jump to just before the next local midnight (croner knows the zone's DST rules)
-    const midnight = cachedCron("0 0 0 * * *", s.timezone).nextRun(next);
-    if (!midnight) return null;
-    from = new Date(midnight.getTime() - 1);
+    from = new Date(startOfNextLocalDay(next, s.timezone).getTime() - 1);
   }
   return null;
 }
 
 function nextFireIgnoringDays(s: Schedule, after: Date, anchor?: Date | null): Date | null {
-  if (s.cron !== null) return cachedCron(s.cron, s.timezone).nextRun(after);
+  if (s.cron !== null) return cronNext(s.cron, s.timezone, after);
   if (s.intervalSeconds !== null) {
     const step = s.intervalSeconds * 1000;
     if (!anchor) return new Date(after.getTime() + step);

@@ -6,6 +6,7 @@ import type { MisfirePolicy } from "../../src/generated/prisma/enums.ts";
 import { planFire } from "../../src/scheduler/fires.ts";
 import {
   checkSchedule,
+  cronFor,
   dueFires,
   isValidTimeZone,
   MAX_INTERVAL_SECONDS,
@@ -311,5 +312,81 @@ describe("planFire", () => {
     expect(plan.catchUp).toEqual([]);
     expect(plan.dropped).toBe(-1);
     expect(plan.next).toBeNull();
+  });
+});
+
+describe("nextFire with a day filter (the calendar hook)", () => {
+  const weekdays = (day: string) => ![0, 6].includes(new Date(`${day}T12:00:00Z`).getUTCDay());
+
+  test("a cron skips rejected local days whole", () => {
+    // Friday 2026-01-02 17:00 UTC; every hour: the next accepted fire is Monday 00:00
+    expect(iso(nextFire(cron("0 * * * *"), at("2026-01-02T23:30:00Z"), { days: weekdays }))).toBe("2026-01-05T00:00:00.000Z");
+    // an every-second cron over a weekend: one check per day, not 172,800
+    let checks = 0;
+    const counted = (day: string) => (checks++, weekdays(day));
+    expect(iso(nextFire(cron("* * * * * *"), at("2026-01-03T00:00:00Z"), { days: counted }))).toBe("2026-01-05T00:00:00.000Z");
+    expect(checks).toBe(3);
+  });
+
+  test("days are the schedule's local days", () => {
+    // 09:00 Shanghai on Monday 2026-01-05 is 01:00 UTC that day; Sunday 4th is rejected there
+    const s = cron("0 9 * * *", "Asia/Shanghai");
+    expect(iso(nextFire(s, at("2026-01-03T02:00:00Z"), { days: weekdays }))).toBe("2026-01-05T01:00:00.000Z");
+    expect(iso(nextFire(s, at("2026-01-03T02:00:00Z")))).toBe("2026-01-04T01:00:00.000Z");
+  });
+
+  test("intervals stay on their grid across rejected days", () => {
+    const anchor = at("2026-01-02T00:00:00Z");
+    expect(iso(nextFire(every(7200), at("2026-01-02T23:00:00Z"), { anchor, days: weekdays }))).toBe("2026-01-05T00:00:00.000Z");
+  });
+
+  test("a one-off on a rejected day never fires; a filter rejecting everything gives null", () => {
+    expect(nextFire(once("2026-01-03T08:00:00Z"), at("2026-01-01T00:00:00Z"), { days: weekdays })).toBeNull();
+    expect(nextFire(cron("0 3 * * *"), at("2026-01-01T00:00:00Z"), { days: () => false })).toBeNull();
+  });
+
+  test("dueFires and planFire pass the filter on", () => {
+    const d = dueFires(cron("0 0 * * *"), at("2026-01-01T00:00:00Z"), at("2026-01-06T12:00:00Z"), 100, weekdays);
+    expect(isos(d.fires)).toEqual(["2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z", "2026-01-05T00:00:00.000Z", "2026-01-06T00:00:00.000Z"]);
+    expect(iso(d.next)).toBe("2026-01-07T00:00:00.000Z");
+    const plan = planFire({ ...cron("0 0 * * *"), misfirePolicy: "RUN_ALL" }, at("2026-01-02T00:00:00Z"), at("2026-01-02T00:00:01Z"), {
+      catchUpWindowMs: 24 * 3600_000, catchUpMax: 100, onTimeGraceMs: 10_000, days: weekdays,
+    })!;
+    expect(iso(plan.next)).toBe("2026-01-05T00:00:00.000Z");
+  });
+});
+
+describe("nextFire's fixed-offset shortcut", () => {
+  test("agrees with croner's zone-aware answer, across DST changes too", () => {
+    const zones = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Shanghai", "America/Sao_Paulo"];
+    const patterns = ["*/15 * * * *", "30 2 * * *", "0 * * * *", "*/20 * * * * *", "0 9 * * 1-5", "0 0 1 * *"];
+    // instants all over the year and around each zone's 2026 transitions
+    const instants: Date[] = [];
+    for (let i = 0; i < 40; i++) instants.push(new Date(Date.UTC(2026, 0, 1) + i * 9.1 * 24 * 3600_000 + i * 3_600_123));
+    for (const t of ["2026-03-08T06:30:00Z", "2026-03-29T00:59:59Z", "2026-04-05T01:45:00Z", "2026-10-04T01:50:00Z", "2026-10-25T00:30:00Z", "2026-11-01T05:59:00Z"]) {
+      for (let d = -3; d <= 3; d++) instants.push(new Date(at(t).getTime() + d * 1800_000));
+    }
+    let compared = 0;
+    let croneredBackwards = 0;
+    for (const tz of zones) {
+      for (const expr of patterns) {
+        const reference = cronFor(expr, tz);
+        for (const after of instants) {
+          const expected = reference.nextRun(after);
+          const got = nextFire(cron(expr, tz), after);
+          expect(got!.getTime()).toBeGreaterThan(after.getTime());
+          // asked from inside a fall-back's repeated hour, croner answers a time in the past; the
+          // shortcut's answer (the next wall-clock match at the current offset) stands then
+          if (expected!.getTime() <= after.getTime()) {
+            croneredBackwards++;
+            continue;
+          }
+          expect(iso(got), `${expr} in ${tz} after ${after.toISOString()}`).toBe(iso(expected));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(0.95 * zones.length * patterns.length * instants.length);
+    expect(croneredBackwards).toBeLessThan(20);
   });
 });

@@ -7,8 +7,8 @@
 // instances can propose the same tick: the first commits, the others find the fence moved and
 // insert nothing; a task edited meanwhile (anywhere) is re-read rather than fired on stale data.
 // The unique partial index "Execution_fire_key" (taskId, scheduledAt) for SCHEDULE/CATCH_UP is
-// the last guard: a fire inserted twice is one row. Task rows are locked in id order, so two
-// instances firing overlapping batches cannot deadlock.
+// the last guard: a fire inserted twice is one row. Task rows are locked with SKIP LOCKED: the
+// statement does not wait behind a claim or another instance's fire (unless asked to).
 //
 // A fire may also be recorded as SKIPPED with an error (a fire that must not run, e.g. on a day a
 // calendar closed after it was planned): it keeps its (taskId, scheduledAt) slot and shows in
@@ -42,6 +42,8 @@ export interface TaskAdvance {
 export interface FireResult {
   /** tasks whose fence held: their nextRunAt is now the planned one */
   advanced: Set<number>;
+  /** tasks whose row was locked by somebody else: undecided, propose again soon */
+  busy: Set<number>;
   /** the executions inserted (PENDING or SKIPPED), oldest fire first per task */
   created: Execution[];
 }
@@ -49,7 +51,14 @@ export interface FireResult {
 /** statement marker: lets tests and pg_stat_statements tell the fire statement apart */
 export const FIRE_STATEMENT_TAG = "jobgraph:fires";
 
-const SQL = `/* ${FIRE_STATEMENT_TAG} */
+const FENCE = `t."nextRunAt" = b."expectedNextRunAt" AND t."updatedAt" = b."expectedUpdatedAt"
+    AND t.enabled AND NOT t.paused
+    AND NOT EXISTS (SELECT 1 FROM "SchedulerState" s WHERE s.id = 1 AND s.paused)`;
+
+// The last SELECT returns the inserted rows, then one row of NULL execution columns carrying the
+// id lists (a join of `advanced` with `inserted` would be planned as a nested loop: CTE row
+// estimates are 1).
+const sql = (skipLocked: boolean) => `/* ${FIRE_STATEMENT_TAG} */
 WITH batch AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb)
     AS b(id int, "expectedNextRunAt" timestamptz, "expectedUpdatedAt" timestamptz, "nextRunAt" timestamptz,
@@ -60,11 +69,14 @@ WITH batch AS (
          status "ExecutionStatus", error text, ord int)
 ), locked AS (
   SELECT t.id FROM "Task" t JOIN batch b ON b.id = t.id
-  WHERE t."nextRunAt" = b."expectedNextRunAt" AND t."updatedAt" = b."expectedUpdatedAt"
-    AND t.enabled AND NOT t.paused
-    AND NOT EXISTS (SELECT 1 FROM "SchedulerState" s WHERE s.id = 1 AND s.paused)
+  WHERE ${FENCE}
   ORDER BY t.id
-  FOR NO KEY UPDATE OF t
+  FOR NO KEY UPDATE OF t${skipLocked ? " SKIP LOCKED" : ""}
+), busy AS (
+  -- fence holds in this statement's snapshot but somebody holds the row (a claim, an edit,
+  -- another instance's fire): not decided here, the caller proposes it again shortly
+  SELECT t.id FROM "Task" t JOIN batch b ON b.id = t.id
+  WHERE ${FENCE} AND t.id NOT IN (SELECT id FROM locked)
 ), advanced AS (
   UPDATE "Task" t SET "nextRunAt" = b."nextRunAt"
   FROM batch b
@@ -86,19 +98,24 @@ WITH batch AS (
   FROM batch b JOIN advanced a ON a.id = b.id
   WHERE b."auditAction" IS NOT NULL
 )
-SELECT a.id AS "advancedTaskId", i.*
-FROM advanced a LEFT JOIN inserted i ON i."taskId" = a.id
-ORDER BY i.id`;
+(SELECT i.*, NULL::int[] AS "advancedIds", NULL::int[] AS "busyIds" FROM inserted i ORDER BY i.id)
+UNION ALL
+SELECT (NULL::"Execution").*, (SELECT coalesce(array_agg(id), '{}') FROM advanced), (SELECT coalesce(array_agg(id), '{}') FROM busy)`;
 
-type Row = Execution & { advancedTaskId: number };
+const SKIPPING = sql(true);
+const WAITING = sql(false);
+
+type Row = Execution & { advancedIds: number[] | null; busyIds: number[] | null };
 
 /**
  * Records one batch of fires in one statement (its own transaction) and returns what changed.
- * Tasks absent from `advanced` were not touched: their row moved on (another instance fired
- * them, someone edited, paused or disabled them) and the caller must re-read them.
+ * It never waits for a row lock (SKIP LOCKED): a task whose row is held elsewhere comes back in
+ * `busy`; `waitForLocks` waits instead (for a task that was busy already: a row claimed over and
+ * over would otherwise never be fired; rows are locked in id order, as claims lock them). A task in neither set was not touched because its row moved on (another instance fired
+ * it, someone edited, paused or disabled it): the caller must re-read it.
  */
-export async function recordFires(prisma: PrismaClient, batch: TaskAdvance[], now: Date): Promise<FireResult> {
-  if (!batch.length) return { advanced: new Set(), created: [] };
+export async function recordFires(prisma: PrismaClient, batch: TaskAdvance[], now: Date, opts: { waitForLocks?: boolean } = {}): Promise<FireResult> {
+  if (!batch.length) return { advanced: new Set(), busy: new Set(), created: [] };
   let ord = 0;
   const tasks = batch.map((t) => ({
     id: t.taskId,
@@ -120,12 +137,8 @@ export async function recordFires(prisma: PrismaClient, batch: TaskAdvance[], no
       ord: ord++,
     })),
   );
-  const rows = await prisma.$queryRawUnsafe<Row[]>(SQL, JSON.stringify(tasks), JSON.stringify(fires), now);
-  const advanced = new Set<number>();
-  const created: Execution[] = [];
-  for (const { advancedTaskId, ...row } of rows) {
-    advanced.add(advancedTaskId);
-    if (row.id !== null) created.push(row as Execution);
-  }
-  return { advanced, created };
+  const rows = await prisma.$queryRawUnsafe<Row[]>(opts.waitForLocks ? WAITING : SKIPPING, JSON.stringify(tasks), JSON.stringify(fires), now);
+  const { advancedIds, busyIds } = rows.at(-1)!;
+  const created = rows.slice(0, -1).map(({ advancedIds: _a, busyIds: _b, ...row }) => row as Execution);
+  return { advanced: new Set(advancedIds), busy: new Set(busyIds), created };
 }
