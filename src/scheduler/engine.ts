@@ -5,6 +5,7 @@ import os from "node:os";
 import type { Clock } from "../clock.ts";
 import type { EventPublisher } from "../events/publisher.ts";
 import type { ExecutionService } from "../executions/service.ts";
+import { resumeScheduler } from "../executions/state/fires.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import { plannedNextRun } from "../tasks/service.ts";
@@ -113,16 +114,20 @@ export class Engine {
   /** pauseScheduler / resumeScheduler: cluster-wide, kept in the database. Fires missed while the
    *  scheduler was paused were paused on purpose: on resume every task plans from now. */
   async setPaused(paused: boolean): Promise<void> {
-    const now = this.deps.clock.now();
-    await this.deps.prisma.$transaction(async (tx) => {
-      await tx.schedulerState.upsert({ where: { id: 1 }, create: { id: 1, paused }, update: { paused } });
-      if (paused) return;
-      const tasks = await tx.task.findMany({ where: { enabled: true, paused: false } });
-      for (const t of tasks) {
-        const next = plannedNextRun(t, now);
-        if (next?.getTime() !== t.nextRunAt?.getTime()) await tx.task.update({ where: { id: t.id }, data: { nextRunAt: next } });
-      }
-    });
+    const { prisma, clock } = this.deps;
+    const now = clock.now();
+    if (paused) {
+      await prisma.schedulerState.upsert({ where: { id: 1 }, create: { id: 1, paused }, update: { paused } });
+    } else {
+      const tasks = await prisma.task.findMany({
+        where: { enabled: true, paused: false },
+        select: { id: true, cron: true, intervalSeconds: true, runAt: true, timezone: true, enabled: true, paused: true, nextRunAt: true, updatedAt: true },
+      });
+      const replans = tasks
+        .map((t) => ({ taskId: t.id, expectedUpdatedAt: t.updatedAt, before: t.nextRunAt, nextRunAt: plannedNextRun(t, now) }))
+        .filter((r) => r.nextRunAt?.getTime() !== r.before?.getTime());
+      await resumeScheduler(prisma, replans, now);
+    }
     this.deps.events.schedulerChanged();
     await this.syncAllTimers();
   }

@@ -142,3 +142,28 @@ export async function recordFires(prisma: PrismaClient, batch: TaskAdvance[], no
   const created = rows.slice(0, -1).map(({ advancedIds: _a, busyIds: _b, ...row }) => row as Execution);
   return { advanced: new Set(advancedIds), busy: new Set(busyIds), created };
 }
+
+/**
+ * resumeScheduler in one statement: every task's next fire re-planned (`replans`, computed from
+ * now by the caller) and the scheduler switched on, together, so no instance fires a due time
+ * that was planned before the pause. Task rows are locked in id order (as claims lock them); a
+ * task edited since the caller read it (updatedAt moved) keeps the plan its edit made.
+ */
+export async function resumeScheduler(prisma: PrismaClient, replans: { taskId: number; expectedUpdatedAt: Date; nextRunAt: Date | null }[], now: Date): Promise<void> {
+  const rows = JSON.stringify(replans.map((r) => ({ id: r.taskId, expectedUpdatedAt: r.expectedUpdatedAt.toISOString(), nextRunAt: r.nextRunAt?.toISOString() ?? null })));
+  await prisma.$executeRawUnsafe(
+    `WITH plan AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS p(id int, "expectedUpdatedAt" timestamptz, "nextRunAt" timestamptz)
+     ), locked AS (
+       SELECT t.id FROM "Task" t JOIN plan p ON p.id = t.id WHERE t."updatedAt" = p."expectedUpdatedAt" ORDER BY t.id FOR NO KEY UPDATE OF t
+     ), replanned AS (
+       UPDATE "Task" t SET "nextRunAt" = p."nextRunAt", "updatedAt" = $2::timestamptz
+       FROM plan p WHERE t.id = p.id AND t.id IN (SELECT id FROM locked)
+       RETURNING t.id
+     )
+     INSERT INTO "SchedulerState" (id, paused, "updatedAt") VALUES (1, false, $2::timestamptz)
+     ON CONFLICT (id) DO UPDATE SET paused = false, "updatedAt" = $2::timestamptz`,
+    rows,
+    now,
+  );
+}
