@@ -108,7 +108,7 @@ export class Engine {
   async taskChanged(taskId: number, remote = false): Promise<void> {
     if (!remote) this.deps.events.taskChanged(taskId);
     if (!this.following) return;
-    await this.deps.fires.reload([taskId]);
+    await this.deps.fires.taskChanged(taskId);
   }
 
   /** pauseScheduler / resumeScheduler: cluster-wide, kept in the database. Fires missed while the

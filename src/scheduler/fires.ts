@@ -123,6 +123,8 @@ export class Fires {
   private readonly batchSize: number;
   private schedulerPaused = false;
   private ticking: Promise<void> | null = null;
+  private readonly changed = new Set<number>();
+  private changedFlush: Promise<void> | null = null;
   /** tasks found busy (row locked elsewhere) on their last attempt: the next one waits for it */
   private readonly busy = new Set<number>();
   private again = false;
@@ -131,11 +133,6 @@ export class Fires {
   constructor(private readonly deps: FiresDeps) {
     this.batchSize = deps.batchSize ?? DEFAULT_BATCH;
     this.index = new DueIndex({ clock: deps.clock, onDue: () => this.wake() });
-  }
-
-  /** how many tasks have a due time in memory */
-  get scheduledCount(): number {
-    return this.index.size;
   }
 
   /** the due time this instance holds for a task (introspection for tests and status) */
@@ -154,6 +151,19 @@ export class Fires {
     if (this.stopped) return;
     this.schedulerPaused = state?.paused ?? false;
     this.index.replaceAll(this.schedulerPaused ? [] : rows.map(dueTask).filter((t) => t !== null));
+  }
+
+  /** A task changed (here or on another instance): re-read it. Changes arriving together (a bulk
+   *  import, a burst of NOTIFYs) are re-read in one query. */
+  taskChanged(taskId: number): Promise<void> {
+    this.changed.add(taskId);
+    this.changedFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const ids = [...this.changed];
+      this.changed.clear();
+      this.changedFlush = null;
+      return this.reload(ids);
+    });
+    return this.changedFlush;
   }
 
   /** Re-reads these tasks (changed here or on another instance, or their fence moved). */
