@@ -161,7 +161,8 @@ export const MAX_DAYS_SEARCHED = 400;
 /**
  * THE schedule function: the first fire strictly after `after`, or null when there is none (a
  * one-off in the past, a cron that never fires again, a day filter that rejects everything).
- * Pure; used by the fire path (what is due, what next), Task.nextRunAt planning and previews.
+ * Pure; used by the fire path (what is due, what next) and Task.nextRunAt planning, and meant for
+ * previews of upcoming fires.
  */
 export function nextFire(s: Schedule, after: Date, opts: NextFireOptions = {}): Date | null {
   const candidate = (t: Date): Date | null => nextFireIgnoringDays(s, t, opts.anchor);

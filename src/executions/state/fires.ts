@@ -8,13 +8,14 @@
 // insert nothing; a task edited meanwhile (anywhere) is re-read rather than fired on stale data.
 // The unique partial index "Execution_fire_key" (taskId, scheduledAt) for SCHEDULE/CATCH_UP is
 // the last guard: a fire inserted twice is one row. Task rows are locked with SKIP LOCKED: the
-// statement does not wait behind a claim or another instance's fire (unless asked to).
+// statement does not wait behind an edit or another instance's fire (unless asked to), and
+// claims never hold task rows (they serialise on an advisory lock per task).
 //
 // A fire may also be recorded as SKIPPED with an error (a fire that must not run, e.g. on a day a
 // calendar closed after it was planned): it keeps its (taskId, scheduledAt) slot and shows in
 // history, but is never claimed.
 //
-// The caller publishes the created rows after this returns (the commit): see Fires.tick.
+// The caller publishes the created rows after this returns (the commit): see Fires.write.
 import type { Execution, PrismaClient } from "../../generated/prisma/client.ts";
 import type { ExecutionStatus, TriggerKind } from "../../generated/prisma/enums.ts";
 
@@ -44,7 +45,7 @@ export interface FireResult {
   advanced: Set<number>;
   /** tasks whose row was locked by somebody else: undecided, propose again soon */
   busy: Set<number>;
-  /** the executions inserted (PENDING or SKIPPED), oldest fire first per task */
+  /** the executions inserted (PENDING or SKIPPED), in id order (a task's oldest fire first) */
   created: Execution[];
 }
 
