@@ -12,7 +12,7 @@ import type { Clock } from "../clock.ts";
 import { recordFires, type PlannedFire, type TaskAdvance } from "../executions/state/fires.ts";
 import type { Execution, PrismaClient, Task } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
-import { dueFires, nextFire, type NextFireOptions } from "./schedule.ts";
+import { dueFires, nextFire, type FireFilter, type NextFireOptions } from "./schedule.ts";
 import { DueIndex, type DueTask } from "./timers.ts";
 
 export interface FiresDeps {
@@ -29,6 +29,13 @@ export interface FiresDeps {
   onTimeGraceMs: number;
   /** due tasks planned and written per statement (bounded, so claims get the pool in between) */
   batchSize?: number;
+  /** a task's day filter (trading calendar), from memory: planning is synchronous. A fire whose
+   *  day the filter does not know is recorded SKIPPED with `unknownDayError(at)`. */
+  fireFilter?: (task: DueTask) => DueFilter | undefined;
+}
+
+export interface DueFilter extends FireFilter {
+  unknownDayError(at: Date): string;
 }
 
 /** A proposal may come a little before the nominal time (a clock step, another instance's timer):
@@ -51,7 +58,7 @@ export function planFire(
   task: Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone" | "misfirePolicy">,
   nextRunAt: Date,
   now: Date,
-  opts: Pick<FiresDeps, "catchUpWindowMs" | "catchUpMax" | "onTimeGraceMs"> & Pick<NextFireOptions, "days">,
+  opts: Pick<FiresDeps, "catchUpWindowMs" | "catchUpMax" | "onTimeGraceMs"> & Pick<NextFireOptions, "filter">,
 ): FirePlan | null {
   if (nextRunAt.getTime() > now.getTime() + EARLY_TOLERANCE_MS) return null;
   const effectiveNow = nextRunAt.getTime() > now.getTime() ? nextRunAt : now;
@@ -61,11 +68,11 @@ export function planFire(
   if (start.getTime() < windowStart.getTime()) {
     // fires before the window are not even listed (a stopped every-second job could have millions)
     dropped = -1;
-    start = nextFire(task, new Date(windowStart.getTime() - 1), { anchor: nextRunAt, days: opts.days });
+    start = nextFire(task, new Date(windowStart.getTime() - 1), { anchor: nextRunAt, filter: opts.filter });
   }
   const due = start && start.getTime() <= effectiveNow.getTime()
-    ? dueFires(task, start, effectiveNow, opts.catchUpMax + 1, opts.days)
-    : { fires: [], dropped: 0, next: start ?? nextFire(task, effectiveNow, { anchor: nextRunAt, days: opts.days }) };
+    ? dueFires(task, start, effectiveNow, opts.catchUpMax + 1, opts.filter)
+    : { fires: [], dropped: 0, next: start ?? nextFire(task, effectiveNow, { anchor: nextRunAt, filter: opts.filter }) };
   const late = (t: Date) => effectiveNow.getTime() - t.getTime() > opts.onTimeGraceMs;
   const onTime = due.fires.filter((t) => !late(t));
   const missed = due.fires.filter(late);
@@ -218,14 +225,17 @@ export class Fires {
     const { index } = this;
     const batch: { task: DueTask; gen: number; advance: TaskAdvance }[] = [];
     for (const { task, gen } of due) {
-      const plan = planFire(task, task.nextRunAt, now, this.deps);
+      const filter = this.deps.fireFilter?.(task);
+      const plan = planFire(task, task.nextRunAt, now, { ...this.deps, filter });
       if (!plan) {
         index.setIfCurrent(task, gen); // not due yet after all (far from the slack: clock moved)
         continue;
       }
+      // a fire on a day the calendar does not know does not run: it is on record as SKIPPED
+      const skipped = (at: Date) => (filter?.check(at) === "unknown" ? { skipped: filter.unknownDayError(at) } : {});
       const fires: PlannedFire[] = [
-        ...plan.catchUp.map((at) => ({ scheduledAt: at, trigger: "CATCH_UP" as const, runAfter: now })),
-        ...plan.onTime.map((at) => ({ scheduledAt: at, trigger: "SCHEDULE" as const, runAfter: at })),
+        ...plan.catchUp.map((at) => ({ scheduledAt: at, trigger: "CATCH_UP" as const, runAfter: now, ...skipped(at) })),
+        ...plan.onTime.map((at) => ({ scheduledAt: at, trigger: "SCHEDULE" as const, runAfter: at, ...skipped(at) })),
       ];
       const misfire = plan.missed.length > 0 || plan.dropped !== 0;
       batch.push({

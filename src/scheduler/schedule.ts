@@ -96,28 +96,6 @@ function cronNext(expr: string, timezone: string, after: Date): Date | null {
   return next;
 }
 
-const dayFormats = new Map<string, Intl.DateTimeFormat>();
-/** The calendar day of `t` in `timezone`, as "YYYY-MM-DD". */
-export function localDay(t: Date, timezone: string): string {
-  let f = dayFormats.get(timezone);
-  if (!f) dayFormats.set(timezone, (f = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" })));
-  return f.format(t);
-}
-
-/** The first instant after `t` that is on a later local day (any zone, any DST rule: a binary
- *  search over at most 26 hours on the local day alone, to the millisecond). */
-function startOfNextLocalDay(t: Date, timezone: string): Date {
-  const day = localDay(t, timezone);
-  let lo = t.getTime();
-  let hi = lo + 26 * 3600_000;
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (localDay(new Date(mid), timezone) === day) lo = mid;
-    else hi = mid;
-  }
-  return new Date(hi);
-}
-
 /** Throws ScheduleError naming the field at fault. */
 export function checkSchedule(s: Schedule, now: Date): void {
   const set = [s.cron !== null, s.intervalSeconds !== null, s.runAt !== null].filter(Boolean).length;
@@ -140,40 +118,40 @@ export function checkSchedule(s: Schedule, now: Date): void {
   if (s.runAt !== null && s.runAt.getTime() <= now.getTime()) throw new ScheduleError("runAt", "runAt must be in the future");
 }
 
+/** An optional narrowing of fire times by day (a trading calendar). `check`: true runs, false
+ *  drops the fire, "unknown" keeps it so that the fire path records it as SKIPPED; `endOfDay` is
+ *  the last instant of the fire's day, so a dropped day is skipped whole (an every-second cron over
+ *  a closed day costs one check, not 86,400). */
+export interface FireFilter {
+  check(at: Date): boolean | "unknown";
+  endOfDay(at: Date): Date;
+}
+
 export interface NextFireOptions {
   /** interval schedules: the task's previous nominal fire, so fires stay on the grid
    *  anchor + k × interval (no drift); without it the first fire is one interval after `after` */
   anchor?: Date | null;
-  /**
-   * Only fire on local days this accepts: it gets each candidate's calendar day in the schedule's
-   * time zone ("YYYY-MM-DD") and says whether the schedule runs that day (the hook for trading
-   * calendars). A rejected day is skipped whole: the search goes on from the next local midnight,
-   * so an every-second cron over a closed day costs one check, not 86,400. A one-off (`runAt`) on
-   * a rejected day never fires (null); so does a schedule whose next MAX_DAYS_SEARCHED candidate
-   * days are all rejected (a calendar must accept some day within that horizon).
-   */
-  days?: (localDay: string) => boolean;
+  /** only fire where this filter does not drop the day (see FireFilter). A one-off on a dropped
+   *  day never fires; so does a schedule whose next MAX_FILTERED_DAYS candidate days are dropped. */
+  filter?: FireFilter;
 }
 
-/** how far ahead a day filter is searched before the schedule counts as never firing again */
-export const MAX_DAYS_SEARCHED = 400;
+/** a filter that drops every day for this long means the schedule never fires */
+export const MAX_FILTERED_DAYS = 3700;
 
 /**
  * THE schedule function: the first fire strictly after `after`, or null when there is none (a
- * one-off in the past, a cron that never fires again, a day filter that rejects everything).
+ * one-off in the past, a cron that never fires again, a filter that drops every day).
  * Pure; used by the fire path (what is due, what next) and Task.nextRunAt planning, and meant for
  * previews of upcoming fires.
  */
 export function nextFire(s: Schedule, after: Date, opts: NextFireOptions = {}): Date | null {
-  const candidate = (t: Date): Date | null => nextFireIgnoringDays(s, t, opts.anchor);
-  const { days } = opts;
-  if (!days) return candidate(after);
-  let from = after;
-  for (let i = 0; i <= MAX_DAYS_SEARCHED; i++) {
-    const next = candidate(from);
-    if (!next || days(localDay(next, s.timezone))) return next;
-    if (s.runAt !== null) return null;
-    from = new Date(startOfNextLocalDay(next, s.timezone).getTime() - 1);
+  const { anchor, filter } = opts;
+  let t = nextFireIgnoringDays(s, after, anchor);
+  if (!filter) return t;
+  for (let days = 0; t && days < MAX_FILTERED_DAYS; days++) {
+    if (filter.check(t) !== false) return t;
+    t = nextFireIgnoringDays(s, filter.endOfDay(t), anchor);
   }
   return null;
 }
@@ -201,8 +179,8 @@ export interface DueFires {
 }
 
 /** Every nominal fire in [nextRunAt, now], for misfire handling after downtime or a stall.
- *  `days` is nextFire's day filter (nextRunAt itself was planned with it). */
-export function dueFires(s: Schedule, nextRunAt: Date, now: Date, max: number, days?: NextFireOptions["days"]): DueFires {
+ *  `filter` is nextFire's day filter (nextRunAt itself was planned with it). */
+export function dueFires(s: Schedule, nextRunAt: Date, now: Date, max: number, filter?: FireFilter): DueFires {
   const fires: Date[] = [];
   let dropped = 0;
   let t: Date | null = nextRunAt;
@@ -212,7 +190,7 @@ export function dueFires(s: Schedule, nextRunAt: Date, now: Date, max: number, d
       fires.shift();
       dropped++;
     }
-    t = nextFire(s, t, { anchor: t, days });
+    t = nextFire(s, t, { anchor: t, filter });
   }
   return { fires, dropped, next: t };
 }

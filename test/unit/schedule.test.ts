@@ -12,6 +12,7 @@ import {
   MAX_INTERVAL_SECONDS,
   nextFire,
   ScheduleError,
+  type FireFilter,
   type Schedule,
 } from "../../src/scheduler/schedule.ts";
 
@@ -316,33 +317,52 @@ describe("planFire", () => {
 });
 
 describe("nextFire with a day filter (the calendar hook)", () => {
-  const weekdays = (day: string) => ![0, 6].includes(new Date(`${day}T12:00:00Z`).getUTCDay());
+  /** a filter on the days of a fixed-offset zone (hours east of UTC): `open` decides each day */
+  const dayFilter = (open: (weekday: number) => boolean | "unknown", offsetHours = 0, onCheck = () => {}): FireFilter => {
+    const shift = offsetHours * 3600_000;
+    return {
+      check(t) {
+        onCheck();
+        return open(new Date(t.getTime() + shift).getUTCDay());
+      },
+      endOfDay(t) {
+        const local = new Date(t.getTime() + shift);
+        return new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + 1) - shift - 1);
+      },
+    };
+  };
+  const weekdays = dayFilter((d) => d !== 0 && d !== 6);
 
-  test("a cron skips rejected local days whole", () => {
-    // Friday 2026-01-02 17:00 UTC; every hour: the next accepted fire is Monday 00:00
-    expect(iso(nextFire(cron("0 * * * *"), at("2026-01-02T23:30:00Z"), { days: weekdays }))).toBe("2026-01-05T00:00:00.000Z");
+  test("a cron skips dropped days whole", () => {
+    // Friday 2026-01-02 23:30 UTC, hourly: the next accepted fire is Monday 00:00
+    expect(iso(nextFire(cron("0 * * * *"), at("2026-01-02T23:30:00Z"), { filter: weekdays }))).toBe("2026-01-05T00:00:00.000Z");
     // an every-second cron over a weekend: one check per day, not 172,800
     let checks = 0;
-    const counted = (day: string) => (checks++, weekdays(day));
-    expect(iso(nextFire(cron("* * * * * *"), at("2026-01-03T00:00:00Z"), { days: counted }))).toBe("2026-01-05T00:00:00.000Z");
+    const counted = dayFilter((d) => d !== 0 && d !== 6, 0, () => checks++);
+    expect(iso(nextFire(cron("* * * * * *"), at("2026-01-03T00:00:00Z"), { filter: counted }))).toBe("2026-01-05T00:00:00.000Z");
     expect(checks).toBe(3);
   });
 
-  test("days are the schedule's local days", () => {
-    // 09:00 Shanghai on Monday 2026-01-05 is 01:00 UTC that day; Sunday 4th is rejected there
+  test("days are the filter's days (here Shanghai's, UTC+8)", () => {
+    // 09:00 Shanghai on Monday 2026-01-05 is 01:00 UTC that day; Sunday the 4th is dropped
     const s = cron("0 9 * * *", "Asia/Shanghai");
-    expect(iso(nextFire(s, at("2026-01-03T02:00:00Z"), { days: weekdays }))).toBe("2026-01-05T01:00:00.000Z");
+    expect(iso(nextFire(s, at("2026-01-03T02:00:00Z"), { filter: dayFilter((d) => d !== 0 && d !== 6, 8) }))).toBe("2026-01-05T01:00:00.000Z");
     expect(iso(nextFire(s, at("2026-01-03T02:00:00Z")))).toBe("2026-01-04T01:00:00.000Z");
   });
 
-  test("intervals stay on their grid across rejected days", () => {
-    const anchor = at("2026-01-02T00:00:00Z");
-    expect(iso(nextFire(every(7200), at("2026-01-02T23:00:00Z"), { anchor, days: weekdays }))).toBe("2026-01-05T00:00:00.000Z");
+  test("an unknown day is kept (the fire path records it as SKIPPED)", () => {
+    const unknownSaturday = dayFilter((d) => (d === 6 ? "unknown" : d !== 0));
+    expect(iso(nextFire(cron("0 12 * * *"), at("2026-01-02T13:00:00Z"), { filter: unknownSaturday }))).toBe("2026-01-03T12:00:00.000Z");
   });
 
-  test("a one-off on a rejected day never fires; a filter rejecting everything gives null", () => {
-    expect(nextFire(once("2026-01-03T08:00:00Z"), at("2026-01-01T00:00:00Z"), { days: weekdays })).toBeNull();
-    expect(nextFire(cron("0 3 * * *"), at("2026-01-01T00:00:00Z"), { days: () => false })).toBeNull();
+  test("intervals stay on their grid across dropped days", () => {
+    const anchor = at("2026-01-02T00:00:00Z");
+    expect(iso(nextFire(every(7200), at("2026-01-02T23:00:00Z"), { anchor, filter: weekdays }))).toBe("2026-01-05T00:00:00.000Z");
+  });
+
+  test("a one-off on a dropped day never fires; a filter dropping everything gives null", () => {
+    expect(nextFire(once("2026-01-03T08:00:00Z"), at("2026-01-01T00:00:00Z"), { filter: weekdays })).toBeNull();
+    expect(nextFire(cron("0 3 * * *"), at("2026-01-01T00:00:00Z"), { filter: dayFilter(() => false) })).toBeNull();
   });
 
   test("dueFires and planFire pass the filter on", () => {
@@ -350,7 +370,7 @@ describe("nextFire with a day filter (the calendar hook)", () => {
     expect(isos(d.fires)).toEqual(["2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z", "2026-01-05T00:00:00.000Z", "2026-01-06T00:00:00.000Z"]);
     expect(iso(d.next)).toBe("2026-01-07T00:00:00.000Z");
     const plan = planFire({ ...cron("0 0 * * *"), misfirePolicy: "RUN_ALL" }, at("2026-01-02T00:00:00Z"), at("2026-01-02T00:00:01Z"), {
-      catchUpWindowMs: 24 * 3600_000, catchUpMax: 100, onTimeGraceMs: 10_000, days: weekdays,
+      catchUpWindowMs: 24 * 3600_000, catchUpMax: 100, onTimeGraceMs: 10_000, filter: weekdays,
     })!;
     expect(iso(plan.next)).toBe("2026-01-05T00:00:00.000Z");
   });
