@@ -2,6 +2,10 @@
 // the schedule costs the database (nothing while nothing is due; one statement per tick for all
 // due tasks, counted at the driver), and several instances sharing the fires of many tasks.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { migrateDatabase } from "../src/app.ts";
+import { openDatabase } from "../src/db/database.ts";
+import { createLogger } from "../src/logging/logger.ts";
+import { Fires, type DueFilter } from "../src/scheduler/fires.ts";
 import { FIRE_STATEMENT_TAG, recordFires, type TaskAdvance } from "../src/executions/state/fires.ts";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
 import { createTestDatabase, testBackend } from "./helpers/database.ts";
@@ -107,6 +111,46 @@ describe("the fire statement", () => {
     }
     expect(await schedulesOf(prisma, [paused.id, disabled.id, other.id])).toEqual([]);
   });
+});
+
+describe("the fire path with a day filter (a trading calendar)", () => {
+  test("a fire on a day the filter does not know is on record as SKIPPED with the filter's reason; the next day runs", async () => {
+    const db = await createTestDatabase();
+    const database = await openDatabase(db.target);
+    const fires = new Fires({
+      prisma: database.prisma,
+      publishCreated: () => {},
+      clock: { now: () => new Date() },
+      logger: createLogger("silent"),
+      catchUpWindowMs: 24 * 3600_000,
+      catchUpMax: 10,
+      onTimeGraceMs: 10_000,
+      // every second is a "day": even seconds unknown, odd ones open
+      fireFilter: (): DueFilter => ({
+        check: (at) => ((at.getTime() / 1000) % 2 === 0 ? "unknown" : true),
+        endOfDay: (at) => new Date(at.getTime() + 999 - (at.getTime() % 1000)),
+        unknownDayError: (at) => `skipped: no calendar data for ${at.toISOString()}`,
+      }),
+    });
+    try {
+      await migrateDatabase(database);
+      const first = new Date(Math.ceil((Date.now() + 500) / 2000) * 2000); // an even second: unknown
+      const task = await database.prisma.task.create({
+        data: { name: "calendar-task", kind: "HANDLER", config: quick, cron: "* * * * * *", nextRunAt: first },
+      });
+      await fires.resync();
+      const rows = await waitFor(async () => {
+        const r = await database.prisma.execution.findMany({ where: { taskId: task.id }, orderBy: { scheduledAt: "asc" } });
+        return r.length >= 2 ? r : null;
+      }, 10_000, "two fires");
+      expect(rows[0]).toMatchObject({ scheduledAt: first, status: "SKIPPED", error: `skipped: no calendar data for ${first.toISOString()}`, trigger: "SCHEDULE" });
+      expect(rows[1]).toMatchObject({ scheduledAt: new Date(first.getTime() + 1000), status: "PENDING" });
+    } finally {
+      await fires.stop();
+      await database.close();
+      await db.drop();
+    }
+  }, 30_000);
 });
 
 describe("what the schedule costs the database", () => {
