@@ -31,7 +31,6 @@ import { createMetrics } from "./metrics.ts";
 import { Engine } from "./scheduler/engine.ts";
 import { Fires } from "./scheduler/fires.ts";
 import { Runner } from "./scheduler/runner.ts";
-import { ScheduleTimers } from "./scheduler/timers.ts";
 import type { WorkflowDriver } from "./scheduler/workflow-driver.ts";
 import { startHttpServer, type HttpServer } from "./server/server.ts";
 import { TaskService } from "./tasks/service.ts";
@@ -154,8 +153,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     const fires = new Fires({
       prisma,
-      executions,
-      audit,
+      // the fire statement's rows go out the way every created run does (engine branch: publishChanged)
+      publishCreated: (rows) => executions.created(rows),
       clock,
       logger,
       catchUpWindowMs: config.catchUpWindowMs,
@@ -163,7 +162,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       onTimeGraceMs: Math.max(10_000, 2 * config.pollMs),
       fireFilter,
     });
-    const timers = new ScheduleTimers({ fire: (taskId) => fires.fireDue(taskId), logger });
     const engine = new Engine({
       prisma,
       clock,
@@ -171,7 +169,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       events,
       executions,
       fires,
-      timers,
       runner,
       workflows,
       instanceId,

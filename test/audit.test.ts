@@ -159,7 +159,10 @@ describe("automatic actions are recorded as system", () => {
     })).createTask;
     // as if every instance had been down over a fire five minutes ago
     const fired = new Date(Math.floor((Date.now() - 5 * 60_000) / 1000) * 1000);
-    await t.app.db.prisma.task.update({ where: { id: Number(Buffer.from(task.id, "base64").toString().split(":")[1]) }, data: { nextRunAt: fired } });
+    const taskId = Number(Buffer.from(task.id, "base64").toString().split(":")[1]);
+    await t.app.db.prisma.task.update({ where: { id: taskId }, data: { nextRunAt: fired } });
+    // written behind the engine's back: it keeps due times in memory, so tell it (as a restart would)
+    await t.app.engine.taskChanged(taskId);
     const events = await waitFor(async () => {
       const e = await eventsOf(`taskId: ${JSON.stringify(task.id)}, action: "schedule.misfire"`);
       // edges and totalCount are two reads: wait for the event to be in the page itself

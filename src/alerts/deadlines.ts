@@ -6,7 +6,7 @@
 import type { Clock } from "../clock.ts";
 import type { PrismaClient, Task } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
-import { nextFireAfter, type FireFilter } from "../scheduler/schedule.ts";
+import { nextFire, type FireFilter } from "../scheduler/schedule.ts";
 import { enqueueAlerts } from "./outbox.ts";
 import type { AlertCause } from "./payload.ts";
 
@@ -36,7 +36,7 @@ export function nominalFires(task: Pick<Task, "cron" | "intervalSeconds" | "runA
     if (out.length > MAX_FIRES) out.shift();
   };
   if (task.cron !== null) {
-    for (let t = nextFireAfter(task, new Date(from.getTime() - 1), null, filter); t && t <= until; t = nextFireAfter(task, t, t, filter)) keep(t);
+    for (let t = nextFire(task, new Date(from.getTime() - 1), { filter }); t && t <= until; t = nextFire(task, t, { anchor: t, filter })) keep(t);
   } else if (task.intervalSeconds !== null && task.nextRunAt) {
     // the interval grid is anchored at nextRunAt: walk it back into [from, until]
     const step = task.intervalSeconds * 1000;

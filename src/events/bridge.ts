@@ -20,13 +20,19 @@ const MAX_PAYLOAD = 7500;
 /**
  * NOTIFY through Prisma. Messages sent in the same tick travel together (one NOTIFY carrying a
  * list), which keeps a busy engine from spending a round trip per event; sends are
- * fire-and-forget and never throw into the caller.
+ * fire-and-forget and never throw into the caller. All the NOTIFYs of a flush go in ONE
+ * statement, and one flush at a time is in flight (later messages wait for the next): NOTIFY
+ * serialises on a cluster-wide lock at commit, so a burst (1,000 fires) sent as a hundred
+ * concurrent statements would hold a hundred pool connections waiting on each other, and the
+ * claims of every instance would queue behind them.
  */
 export function createPgNotifier(prisma: PrismaClient, origin: string, logger: Logger): Notifier {
   let queue: string[] = [];
+  let inFlight = false;
   const flush = () => {
     const messages = queue;
     queue = [];
+    if (!messages.length) return;
     const batches: string[][] = [[]];
     let size = 0;
     for (const m of messages) {
@@ -37,14 +43,18 @@ export function createPgNotifier(prisma: PrismaClient, origin: string, logger: L
       batches.at(-1)!.push(m);
       size += m.length + 1;
     }
-    for (const batch of batches) {
-      const payload = `{"o":${JSON.stringify(origin)},"m":[${batch.join(",")}]}`;
-      prisma.$executeRaw`SELECT pg_notify(${CHANNEL}, ${payload})`.catch((e) => logger.warn({ err: e }, "NOTIFY failed"));
-    }
+    const payloads = batches.map((batch) => `{"o":${JSON.stringify(origin)},"m":[${batch.join(",")}]}`);
+    inFlight = true;
+    prisma.$executeRaw`SELECT pg_notify(${CHANNEL}, p) FROM unnest(${payloads}::text[]) WITH ORDINALITY AS n(p, i) ORDER BY i`
+      .catch((e) => logger.warn({ err: e }, "NOTIFY failed"))
+      .finally(() => {
+        inFlight = false;
+        if (queue.length) setImmediate(flush);
+      });
   };
   return {
     send(message) {
-      if (!queue.length) setImmediate(flush);
+      if (!queue.length && !inFlight) setImmediate(flush);
       queue.push(JSON.stringify(message));
     },
   };

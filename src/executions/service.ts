@@ -27,6 +27,9 @@ async function fenced<T>(update: Promise<T>): Promise<T | null> {
   }
 }
 
+/** advisory lock namespace ("jgov") of a task's overlap decision during a claim */
+const OVERLAP_LOCK = 0x6a676f76;
+
 /** Longest wait between two attempts, whatever the backoff says. */
 const MAX_RETRY_DELAY_MS = 24 * 3600 * 1000;
 
@@ -177,8 +180,10 @@ export class ExecutionService {
       let workers = 0;
       const busyTasks = new Set<number>();
       // NO KEY UPDATE locks: a concurrent insert referencing these rows (an audit event, a retry)
-      // only needs KEY SHARE and must not deadlock with a claim. Task rows are locked in id order
-      // so two claimers cannot deadlock on each other.
+      // only needs KEY SHARE and must not deadlock with a claim. Tasks are locked in id order so
+      // two claimers cannot deadlock on each other; the task lock is an advisory one (it only
+      // serialises overlap decisions between claimers), so the fire statement, which updates
+      // task rows, never waits behind a claim and a claim never waits behind it.
       const lockedTasks = new Set<number>();
       const ordered = [...candidates].sort((a, b) => a.taskId - b.taskId || 0);
       const decisions = new Map<number, "run" | "wait" | "skip" | "disabled">();
@@ -192,7 +197,7 @@ export class ExecutionService {
           continue;
         }
         if (!lockedTasks.has(c.taskId)) {
-          await tx.$queryRaw`SELECT id FROM "Task" WHERE id = ${c.taskId} FOR NO KEY UPDATE`;
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(${OVERLAP_LOCK}::int, ${c.taskId}::int)`;
           lockedTasks.add(c.taskId);
           const running = await tx.$queryRaw<{ n: number }[]>`
             SELECT count(*)::int AS n FROM "Execution" WHERE "taskId" = ${c.taskId} AND status = 'RUNNING'`;

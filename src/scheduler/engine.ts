@@ -1,17 +1,17 @@
-// The scheduling and execution engine of one instance: timers propose fires, the runner claims
+// The scheduling and execution engine of one instance: the fire path proposes fires, the runner claims
 // and runs work, the sweeper resolves runs whose worker died, and this instance announces itself
 // so `scheduler.instances` can count the live ones. start()/stop() own every loop and timer.
 import os from "node:os";
 import type { Clock } from "../clock.ts";
 import type { EventPublisher } from "../events/publisher.ts";
 import type { ExecutionService } from "../executions/service.ts";
-import type { Prisma, PrismaClient, Task } from "../generated/prisma/client.ts";
+import { resumeScheduler } from "../executions/state/fires.ts";
+import type { PrismaClient, Task } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import { plannedNextRun } from "../tasks/service.ts";
 import type { Fires } from "./fires.ts";
 import type { Runner } from "./runner.ts";
 import type { FireFilter } from "./schedule.ts";
-import type { ScheduleTimers } from "./timers.ts";
 import type { WorkflowDriver } from "./workflow-driver.ts";
 
 export interface EngineDeps {
@@ -21,7 +21,6 @@ export interface EngineDeps {
   events: EventPublisher;
   executions: ExecutionService;
   fires: Fires;
-  timers: ScheduleTimers;
   runner: Runner;
   workflows: WorkflowDriver;
   instanceId: string;
@@ -30,7 +29,7 @@ export interface EngineDeps {
   pollMs: number;
   shutdownGraceMs: number;
   /** the task's trading-calendar day filter (CalendarService.fireFilter) */
-  fireFilter: (task: Task, db: Prisma.TransactionClient) => Promise<FireFilter | undefined>;
+  fireFilter: (task: Pick<Task, "calendar" | "calendarDays" | "offsetDays" | "timezone">) => Promise<FireFilter | undefined>;
 }
 
 export interface SchedulerStatus {
@@ -49,12 +48,17 @@ export interface SchedulerStatus {
 
 /** how often an instance says it is alive; three missed beats and it no longer counts */
 const INSTANCE_BEAT_MS = 5000;
+/** the in-memory due times are rebuilt from the database this often (a NOTIFY lost while the
+ *  LISTEN connection was down); changes normally arrive at once as task-changed events */
+const SCHEDULE_RESYNC_MS = 60_000;
 
 export class Engine {
   private readonly loops: NodeJS.Timeout[] = [];
   /** loop bodies in flight, awaited on stop so nothing touches a closed database */
   private readonly inFlight = new Set<Promise<unknown>>();
   private running = false;
+  /** task-changed events are followed from before the first load of the due times */
+  private following = false;
   readonly startedAt: Date;
 
   constructor(private readonly deps: EngineDeps) {
@@ -68,30 +72,34 @@ export class Engine {
   async start(): Promise<void> {
     const { deps } = this;
     await this.beat();
-    // fires missed while no instance was up are handled before the timers take over
-    await deps.fires.fireAllDue();
-    await this.syncAllTimers();
+    // the due times in memory; fires missed while no instance was up come due at once and are
+    // written in the background (start-up, and /ready, do not wait for thousands of them)
+    this.following = true;
+    await deps.fires.resync();
     deps.runner.start();
     await deps.workflows.resumeAll().catch((e) => deps.logger.error({ err: e }, "workflow resume failed"));
-    this.every(deps.pollMs, async () => {
-      await deps.fires.fireAllDue();
-      await deps.workflows.resumeAll();
-    });
+    this.every(deps.pollMs, () => deps.workflows.resumeAll());
     this.every(Math.max(250, Math.floor(deps.leaseMs / 2)), () => deps.executions.sweepExpired());
     this.every(INSTANCE_BEAT_MS, () => this.beat());
-    this.every(60_000, () => this.syncAllTimers());
+    this.every(SCHEDULE_RESYNC_MS, () => this.syncAllTimers());
     this.running = true;
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.following = false;
     for (const t of this.loops.splice(0)) clearInterval(t);
-    this.deps.timers.stop();
+    await this.deps.fires.stop();
     await Promise.allSettled([...this.inFlight]);
     await this.deps.runner.stop(this.deps.shutdownGraceMs);
     await this.deps.workflows.stop();
     await this.deps.prisma.instance.delete({ where: { id: this.deps.instanceId } }).catch(() => {});
+  }
+
+  /** the next fire this instance holds in memory for a task (null: none, or not schedulable) */
+  dueAt(taskId: number): Date | null {
+    return this.deps.fires.dueAt(taskId);
   }
 
   /** work was written behind the engine's back (bulk imports, benchmarks): look now */
@@ -102,24 +110,32 @@ export class Engine {
   /** A task was created, changed or deleted (here, or on another instance when `remote`). */
   async taskChanged(taskId: number, remote = false): Promise<void> {
     if (!remote) this.deps.events.taskChanged(taskId);
-    if (!this.running) return;
-    const task = await this.deps.prisma.task.findUnique({ where: { id: taskId } });
-    this.deps.timers.sync(task, taskId);
+    if (!this.following) return;
+    await this.deps.fires.taskChanged(taskId);
   }
 
   /** pauseScheduler / resumeScheduler: cluster-wide, kept in the database. Fires missed while the
    *  scheduler was paused were paused on purpose: on resume every task plans from now. */
   async setPaused(paused: boolean): Promise<void> {
-    const now = this.deps.clock.now();
-    await this.deps.prisma.$transaction(async (tx) => {
-      await tx.schedulerState.upsert({ where: { id: 1 }, create: { id: 1, paused }, update: { paused } });
-      if (paused) return;
-      const tasks = await tx.task.findMany({ where: { enabled: true, paused: false } });
+    const { prisma, clock } = this.deps;
+    const now = clock.now();
+    if (paused) {
+      await prisma.schedulerState.upsert({ where: { id: 1 }, create: { id: 1, paused }, update: { paused } });
+    } else {
+      const tasks = await prisma.task.findMany({
+        where: { enabled: true, paused: false },
+        select: {
+          id: true, cron: true, intervalSeconds: true, runAt: true, timezone: true, enabled: true, paused: true, nextRunAt: true, updatedAt: true,
+          calendar: true, calendarDays: true, offsetDays: true,
+        },
+      });
+      const replans = [];
       for (const t of tasks) {
-        const next = plannedNextRun(t, now, await this.deps.fireFilter(t, tx));
-        if (next?.getTime() !== t.nextRunAt?.getTime()) await tx.task.update({ where: { id: t.id }, data: { nextRunAt: next } });
+        const nextRunAt = plannedNextRun(t, now, t.calendar ? await this.deps.fireFilter(t) : undefined);
+        if (nextRunAt?.getTime() !== t.nextRunAt?.getTime()) replans.push({ taskId: t.id, expectedUpdatedAt: t.updatedAt, nextRunAt });
       }
-    });
+      await resumeScheduler(prisma, replans, now);
+    }
     this.deps.events.schedulerChanged();
     await this.syncAllTimers();
   }
@@ -152,12 +168,9 @@ export class Engine {
     };
   }
 
+  /** Reloads every due time (the scheduler was paused or resumed, here or elsewhere; safety net). */
   async syncAllTimers(): Promise<void> {
-    const tasks = await this.deps.prisma.task.findMany({
-      where: { OR: [{ cron: { not: null } }, { intervalSeconds: { not: null } }, { runAt: { not: null } }] },
-    });
-    const state = await this.deps.prisma.schedulerState.findUnique({ where: { id: 1 } });
-    for (const t of tasks) this.deps.timers.sync(state?.paused ? null : t, t.id);
+    if (this.following) await this.deps.fires.resync();
   }
 
   private async beat(): Promise<void> {

@@ -2,7 +2,7 @@
 // the same next-fire function the timers use (schedule.ts), so a backfilled run lands on exactly
 // the time the schedule would have fired (and, once that function knows calendars, only on the
 // days the calendar allows).
-import { nextFireAfter, type Schedule } from "./schedule.ts";
+import { nextFire, type Schedule } from "./schedule.ts";
 
 export interface FiresBetween {
   /** nominal times in [from, until), oldest first, at most `max` */
@@ -25,11 +25,11 @@ export function firesBetween(s: Schedule, from: Date, until: Date, max: number, 
     start = new Date(start.getTime() - Math.ceil((start.getTime() - from.getTime()) / step) * step);
   }
   // the first fire at or after `from` (nextFireAfter is strictly after its argument)
-  let t = nextFireAfter(s, new Date(from.getTime() - 1), start);
+  let t = nextFire(s, new Date(from.getTime() - 1), { anchor: start });
   while (t && t.getTime() < until.getTime()) {
     if (fires.length === max) return { fires, truncated: true };
     fires.push(t);
-    t = nextFireAfter(s, t, t);
+    t = nextFire(s, t, { anchor: t });
   }
   return { fires, truncated: false };
 }

@@ -1,34 +1,43 @@
-// A timer only proposes a fire; this decides, in one transaction holding the task's row lock:
-// is the task due, which nominal fire times are due, which of them are on time and which were
-// missed (downtime, a stall), what the misfire policy makes of the missed ones, and the next
-// fire to persist. Inserts use the unique (taskId, scheduledAt) guard, so any number of
-// instances proposing the same fire produce one execution.
-import { SYSTEM_ACTOR, type AuditLog } from "../audit/service.ts";
+// The schedule fire path of one instance. Due times live in memory (DueIndex: every schedulable
+// task's nextRunAt, one timer for the earliest), so a moment with nothing due costs nothing.
+// When tasks come due, each batch of them is planned here in memory (planFire: which nominal
+// times are due, on time or missed, what the misfire policy makes of the missed ones, the next
+// fire) and written by ONE fenced statement (recordFires: fires inserted, nextRunAt advanced,
+// misfire audit) whose created rows are published after it returns. Instances that propose the
+// same fire produce one execution; a task whose row moved on is re-read, not fired.
+// The index follows task changes (this instance's and, through the bridge, the others'), and is
+// rebuilt from the database at start-up and periodically as a safety net.
+import { SYSTEM_ACTOR } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
-import type { ExecutionService } from "../executions/service.ts";
-import type { Execution, Prisma, PrismaClient, Task } from "../generated/prisma/client.ts";
+import { recordFires, type FireAlert, type PlannedFire, type TaskAdvance } from "../executions/state/fires.ts";
+import type { Execution, PrismaClient, Task } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
-import { enqueueAlerts } from "../alerts/outbox.ts";
 import { unknownDayError, type CalendarFireFilter } from "../calendars/schedule-filter.ts";
-import { dueFires, nextFireAfter, type FireFilter } from "./schedule.ts";
+import { dueFires, nextFire, type NextFireOptions } from "./schedule.ts";
+import { DueIndex, type DueTask } from "./timers.ts";
 
 export interface FiresDeps {
   prisma: PrismaClient;
-  executions: ExecutionService;
-  audit: AuditLog;
   clock: Clock;
   logger: Logger;
+  /** publishes rows a fire statement created, after its commit (events, wake the runners) */
+  publishCreated: (rows: Execution[]) => void;
   /** missed fires older than this are dropped */
   catchUpWindowMs: number;
   /** RUN_ALL runs at most this many missed fires */
   catchUpMax: number;
   /** a fire this late is still on time (timer jitter, a busy event loop); later = missed */
   onTimeGraceMs: number;
-  /** the task's trading-calendar day filter (CalendarService.fireFilter) */
-  fireFilter: (task: Task, db: Prisma.TransactionClient) => Promise<CalendarFireFilter | undefined>;
+  /** due tasks planned and written per statement (bounded, so claims get the pool in between) */
+  batchSize?: number;
+  /** a task's day filter (its trading calendar; CalendarService.fireFilter, cached): asked only
+   *  for tasks on a calendar. A fire on a day the calendar does not cover is recorded SKIPPED
+   *  with unknownDayError and raises CALENDAR_GAP. */
+  fireFilter?: (task: DueTask) => Promise<CalendarFireFilter | undefined>;
 }
 
-/** A timer may go off a little before the nominal time (croner works in whole seconds). */
+/** A proposal may come a little before the nominal time (a clock step, another instance's timer):
+ *  up to this early, the nominal fire is taken (it still cannot start before its runAfter). */
 const EARLY_TOLERANCE_MS = 1000;
 
 export interface FirePlan {
@@ -47,9 +56,8 @@ export function planFire(
   task: Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone" | "misfirePolicy">,
   nextRunAt: Date,
   now: Date,
-  opts: Pick<FiresDeps, "catchUpWindowMs" | "catchUpMax" | "onTimeGraceMs"> & { filter?: FireFilter },
+  opts: Pick<FiresDeps, "catchUpWindowMs" | "catchUpMax" | "onTimeGraceMs"> & Pick<NextFireOptions, "filter">,
 ): FirePlan | null {
-  const { filter } = opts;
   if (nextRunAt.getTime() > now.getTime() + EARLY_TOLERANCE_MS) return null;
   const effectiveNow = nextRunAt.getTime() > now.getTime() ? nextRunAt : now;
   const windowStart = new Date(effectiveNow.getTime() - opts.catchUpWindowMs);
@@ -58,11 +66,11 @@ export function planFire(
   if (start.getTime() < windowStart.getTime()) {
     // fires before the window are not even listed (a stopped every-second job could have millions)
     dropped = -1;
-    start = nextFireAfter(task, new Date(windowStart.getTime() - 1), nextRunAt, filter);
+    start = nextFire(task, new Date(windowStart.getTime() - 1), { anchor: nextRunAt, filter: opts.filter });
   }
   const due = start && start.getTime() <= effectiveNow.getTime()
-    ? dueFires(task, start, effectiveNow, opts.catchUpMax + 1, filter)
-    : { fires: [], dropped: 0, next: start ?? nextFireAfter(task, effectiveNow, nextRunAt, filter) };
+    ? dueFires(task, start, effectiveNow, opts.catchUpMax + 1, opts.filter)
+    : { fires: [], dropped: 0, next: start ?? nextFire(task, effectiveNow, { anchor: nextRunAt, filter: opts.filter }) };
   const late = (t: Date) => effectiveNow.getTime() - t.getTime() > opts.onTimeGraceMs;
   const onTime = due.fires.filter((t) => !late(t));
   const missed = due.fires.filter(late);
@@ -87,78 +95,251 @@ export function planFire(
   };
 }
 
-export class Fires {
-  constructor(private readonly deps: FiresDeps) {}
+const DUE_TASK_SELECT = {
+  id: true,
+  name: true,
+  calendar: true,
+  calendarDays: true,
+  offsetDays: true,
+  cron: true,
+  intervalSeconds: true,
+  runAt: true,
+  timezone: true,
+  misfirePolicy: true,
+  nextRunAt: true,
+  updatedAt: true,
+  enabled: true,
+  paused: true,
+} as const;
 
-  /** Fire whatever is due for one task; returns the executions it created. */
-  async fireDue(taskId: number): Promise<Execution[]> {
-    const { prisma, clock, executions } = this.deps;
-    const created = await prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM "Task" WHERE id = ${taskId} FOR NO KEY UPDATE`;
-      if (!locked.length) return [];
-      const task = (await tx.task.findUnique({ where: { id: taskId } }))!;
-      if (!task.enabled || task.paused || !task.nextRunAt) return [];
-      const state = await tx.schedulerState.findUnique({ where: { id: 1 } });
-      if (state?.paused) return [];
-      const now = clock.now();
-      const filter = await this.deps.fireFilter(task, tx);
-      const plan = planFire(task, task.nextRunAt, now, { ...this.deps, filter });
-      if (!plan) return [];
-      // a fire on a day the calendar does not cover does not run: it is on record as SKIPPED
-      const unknownDay = (at: Date) => filter?.check(at) === "unknown";
-      const gap = (at: Date) => (unknownDay(at) ? { status: "SKIPPED" as const, finishedAt: now, error: unknownDayError(filter!, at) } : {});
-      const runs: Prisma.ExecutionCreateManyInput[] = [
-        ...plan.catchUp.map((at) => ({ taskId, trigger: "CATCH_UP" as const, scheduledAt: at, runAfter: now, ...gap(at) })),
-        ...plan.onTime.map((at) => ({ taskId, trigger: "SCHEDULE" as const, scheduledAt: at, runAfter: at, ...gap(at) })),
-      ];
-      const rows = runs.length ? await tx.execution.createManyAndReturn({ data: runs, skipDuplicates: true }) : [];
-      await tx.task.update({ where: { id: taskId }, data: { nextRunAt: plan.next } });
-      await enqueueAlerts(tx, rows.filter((r) => unknownDay(r.scheduledAt)).map((r) => ({
-        event: "CALENDAR_GAP" as const,
-        key: `CALENDAR_GAP:${filter!.calendar}:${filter!.dayOf(r.scheduledAt)}:${taskId}`,
-        taskId,
-        executionId: r.id,
-        payload: { taskName: task.name, status: r.status, error: r.error, scheduledAt: r.scheduledAt.toISOString(), calendar: filter!.calendar, date: filter!.dayOf(r.scheduledAt) },
-      })));
-      if (plan.missed.length || plan.dropped) {
-        await this.deps.audit.record(
-          {
-            actor: SYSTEM_ACTOR,
-            action: "schedule.misfire",
-            ok: true,
-            taskId,
-            details: {
-              policy: task.misfirePolicy,
-              missed: plan.missed.length,
-              caughtUp: plan.catchUp.length,
-              droppedOutsideWindow: plan.dropped < 0,
-              firstMissed: plan.missed[0]?.toISOString() ?? null,
-            },
-          },
-          tx,
-        );
-        await enqueueAlerts(tx, [{
-          event: "MISSED_FIRE",
-          taskId,
-          payload: { taskName: task.name, policy: task.misfirePolicy, missed: plan.missed.length, caughtUp: plan.catchUp.length, scheduledAt: plan.missed[0]?.toISOString() ?? null },
-        }]);
+type DueRow = Pick<Task, keyof typeof DUE_TASK_SELECT>;
+
+const dueTask = (t: DueRow): DueTask | null =>
+  t.enabled && !t.paused && t.nextRunAt
+    ? {
+        id: t.id,
+        name: t.name,
+        cron: t.cron,
+        intervalSeconds: t.intervalSeconds,
+        runAt: t.runAt,
+        timezone: t.timezone,
+        misfirePolicy: t.misfirePolicy,
+        calendar: t.calendar,
+        calendarDays: t.calendarDays,
+        offsetDays: t.offsetDays,
+        nextRunAt: t.nextRunAt,
+        updatedAt: t.updatedAt,
       }
-      return rows;
-    });
-    if (created.length) executions.created(created);
-    return created;
+    : null;
+
+const DEFAULT_BATCH = 250;
+/** timers may go off a hair early; a task due within this is taken with the others */
+const TIMER_SLACK_MS = 5;
+/** after a failed statement, or a task whose fence moved twice in one pass: look again then */
+const RETRY_MS = 1000;
+/** a task whose row was locked elsewhere (a claim, an edit, another instance firing it) */
+const BUSY_RETRY_MS = 20;
+
+export class Fires {
+  private readonly index: DueIndex;
+  private readonly batchSize: number;
+  private schedulerPaused = false;
+  private ticking: Promise<void> | null = null;
+  private readonly changed = new Set<number>();
+  private changedFlush: Promise<void> | null = null;
+  /** tasks found busy (row locked elsewhere) on their last attempt: the next one waits for it */
+  private readonly busy = new Set<number>();
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly deps: FiresDeps) {
+    this.batchSize = deps.batchSize ?? DEFAULT_BATCH;
+    this.index = new DueIndex({ clock: deps.clock, onDue: () => this.wake() });
   }
 
-  /** Safety net and start-up: fire every task whose next fire has passed. */
-  async fireAllDue(): Promise<void> {
-    const now = this.deps.clock.now();
-    const due = await this.deps.prisma.task.findMany({
-      where: { enabled: true, paused: false, nextRunAt: { lte: now } },
-      select: { id: true },
-      orderBy: { nextRunAt: "asc" },
+  /** the due time this instance holds for a task (introspection for tests and status) */
+  dueAt(taskId: number): Date | null {
+    return this.index.get(taskId)?.nextRunAt ?? null;
+  }
+
+  /** Rebuilds the index from the database: two queries, only the columns planning needs. Fires
+   *  already due (missed while no instance was up) come due at once, in batches. */
+  async resync(): Promise<void> {
+    const { prisma } = this.deps;
+    const [state, rows] = await Promise.all([
+      prisma.schedulerState.findUnique({ where: { id: 1 }, select: { paused: true } }),
+      prisma.task.findMany({ where: { enabled: true, paused: false, nextRunAt: { not: null } }, select: DUE_TASK_SELECT }),
+    ]);
+    if (this.stopped) return;
+    this.schedulerPaused = state?.paused ?? false;
+    this.index.replaceAll(this.schedulerPaused ? [] : rows.map(dueTask).filter((t) => t !== null));
+  }
+
+  /** A task changed (here or on another instance): re-read it. Changes arriving together (a bulk
+   *  import, a burst of NOTIFYs) are re-read in one query. */
+  taskChanged(taskId: number): Promise<void> {
+    this.changed.add(taskId);
+    this.changedFlush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const ids = [...this.changed];
+      this.changed.clear();
+      this.changedFlush = null;
+      return this.reload(ids);
     });
-    for (const { id } of due) {
-      await this.fireDue(id).catch((e) => this.deps.logger.error({ err: e, taskId: id }, "fire failed"));
+    return this.changedFlush;
+  }
+
+  /** Re-reads these tasks (changed here or on another instance, or their fence moved). */
+  async reload(ids: number[], retryAt?: number): Promise<void> {
+    if (!ids.length) return;
+    const rows = await this.deps.prisma.task.findMany({ where: { id: { in: ids } }, select: DUE_TASK_SELECT });
+    if (this.stopped) return;
+    const found = new Map(rows.map((r) => [r.id, dueTask(r)]));
+    for (const id of ids) {
+      const task = this.schedulerPaused ? null : found.get(id);
+      if (!task) this.index.remove(id);
+      else this.index.set(task, retryAt === undefined ? undefined : Math.max(retryAt, task.nextRunAt.getTime()));
     }
+  }
+
+  /** Fire whatever is due now (coalesced: one pass at a time, another after it if asked). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.tick().finally(() => {
+      this.ticking = null;
+      this.index.arm();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.index.stop();
+    await this.ticking;
+  }
+
+  private async tick(): Promise<void> {
+    const lostOnce = new Set<number>();
+    do {
+      this.again = false;
+      for (;;) {
+        const now = this.deps.clock.now();
+        const due = this.index.takeDue(now.getTime() + TIMER_SLACK_MS, this.batchSize);
+        if (!due.length) break;
+        await this.fireBatch(due, now, lostOnce).catch((e) => this.deps.logger.error({ err: e }, "fire pass failed"));
+        if (this.stopped) return;
+        // let claims, finishes and requests have the event loop (and the pool) between batches
+        if (due.length === this.batchSize) await new Promise((r) => setImmediate(r));
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private async fireBatch(due: { task: DueTask; gen: number }[], now: Date, lostOnce: Set<number>): Promise<void> {
+    const { index } = this;
+    const batch: { task: DueTask; gen: number; advance: TaskAdvance }[] = [];
+    // calendars are read (from the calendar cache) before planning, which is synchronous
+    const filters = await Promise.all(due.map(({ task }) => (task.calendar ? this.deps.fireFilter?.(task) : undefined)));
+    for (const [i, { task, gen }] of due.entries()) {
+      const filter = filters[i];
+      const plan = planFire(task, task.nextRunAt, now, { ...this.deps, filter });
+      if (!plan) {
+        index.setIfCurrent(task, gen); // not due yet after all (far from the slack: clock moved)
+        continue;
+      }
+      // a fire on a day the calendar does not know does not run: it is on record as SKIPPED
+      const unknownDay = (at: Date) => filter?.check(at) === "unknown";
+      const skipped = (at: Date) => (unknownDay(at) ? { skipped: unknownDayError(filter!, at) } : {});
+      const fires: PlannedFire[] = [
+        ...plan.catchUp.map((at) => ({ scheduledAt: at, trigger: "CATCH_UP" as const, runAfter: now, ...skipped(at) })),
+        ...plan.onTime.map((at) => ({ scheduledAt: at, trigger: "SCHEDULE" as const, runAfter: at, ...skipped(at) })),
+      ];
+      const misfire = plan.missed.length > 0 || plan.dropped !== 0;
+      // alert causes, written by the fire statement with the fires (see AlertCause)
+      const alerts: FireAlert[] = fires
+        .filter((f) => f.skipped !== undefined)
+        .map((f) => ({
+          event: "CALENDAR_GAP",
+          key: `CALENDAR_GAP:${filter!.calendar}:${filter!.dayOf(f.scheduledAt)}:${task.id}`,
+          scheduledAt: f.scheduledAt,
+          payload: { taskName: task.name, status: "SKIPPED", error: f.skipped, scheduledAt: f.scheduledAt.toISOString(), calendar: filter!.calendar, date: filter!.dayOf(f.scheduledAt) },
+        }));
+      if (misfire) {
+        alerts.push({
+          event: "MISSED_FIRE",
+          payload: { taskName: task.name, policy: task.misfirePolicy, missed: plan.missed.length, caughtUp: plan.catchUp.length, scheduledAt: plan.missed[0]?.toISOString() ?? null },
+        });
+      }
+      batch.push({
+        task,
+        gen,
+        advance: {
+          taskId: task.id,
+          expectedNextRunAt: task.nextRunAt,
+          expectedUpdatedAt: task.updatedAt,
+          nextRunAt: plan.next,
+          fires,
+          alerts,
+          audit: misfire
+            ? {
+                action: "schedule.misfire",
+                actor: SYSTEM_ACTOR,
+                details: {
+                  policy: task.misfirePolicy,
+                  missed: plan.missed.length,
+                  caughtUp: plan.catchUp.length,
+                  droppedOutsideWindow: plan.dropped < 0,
+                  firstMissed: plan.missed[0]?.toISOString() ?? null,
+                },
+              }
+            : undefined,
+        },
+      });
+    }
+    const waiting = batch.filter((b) => this.busy.has(b.task.id));
+    const skipping = batch.filter((b) => !this.busy.has(b.task.id));
+    await this.write(skipping, now, lostOnce, false);
+    await this.write(waiting, now, lostOnce, true);
+  }
+
+  private async write(batch: { task: DueTask; gen: number; advance: TaskAdvance }[], now: Date, lostOnce: Set<number>, waitForLocks: boolean): Promise<void> {
+    if (!batch.length) return;
+    const { index } = this;
+    let result;
+    const started = performance.now();
+    try {
+      result = await recordFires(this.deps.prisma, batch.map((b) => b.advance), now, { waitForLocks });
+    } catch (e) {
+      // nothing was written (one statement): the same fires are proposed again shortly
+      for (const b of batch) index.setIfCurrent(b.task, b.gen, now.getTime() + RETRY_MS);
+      throw e;
+    }
+    const lost: number[] = [];
+    const lostAgain: number[] = [];
+    for (const { task, gen, advance } of batch) {
+      this.busy.delete(task.id);
+      if (result.advanced.has(task.id)) {
+        if (advance.nextRunAt) index.setIfCurrent({ ...task, nextRunAt: advance.nextRunAt }, gen);
+        else index.removeIfCurrent(task.id, gen);
+      } else if (result.busy.has(task.id)) {
+        this.busy.add(task.id);
+        index.setIfCurrent(task, gen, now.getTime() + BUSY_RETRY_MS);
+      } else if (lostOnce.has(task.id)) {
+        lostAgain.push(task.id);
+      } else {
+        lostOnce.add(task.id);
+        lost.push(task.id);
+      }
+    }
+    this.deps.logger.debug(
+      { tasks: batch.length, waitForLocks, advanced: result.advanced.size, busy: result.busy.size, created: result.created.length, lateMs: now.getTime() - batch[0]!.task.nextRunAt.getTime(), ms: Math.round(performance.now() - started) },
+      "fires written",
+    );
+    // after the commit: subscribers, metrics and the runners hear of the new runs
+    if (result.created.length) this.deps.publishCreated(result.created);
+    // another instance fired them first, or they were edited, paused or disabled: re-read them
+    await this.reload(lost);
+    await this.reload(lostAgain, now.getTime() + RETRY_MS);
   }
 }

@@ -4,7 +4,7 @@ import type { Clock } from "../clock.ts";
 import { conflict, notFound, validation } from "../errors.ts";
 import { ACTIVE_STATUSES } from "../executions/service.ts";
 import { Prisma, type PrismaClient, type Task } from "../generated/prisma/client.ts";
-import { nextFireAfter, type FireFilter } from "../scheduler/schedule.ts";
+import { nextFire, type FireFilter } from "../scheduler/schedule.ts";
 import type { WorkflowConfig } from "./config-schemas.ts";
 import { checkTags, resolveTaskFields, type TaskFields, type TaskInput } from "./validation.ts";
 import { DEFAULT_JSON_LIMITS, type JsonLimits } from "../validation/json-limits.ts";
@@ -55,7 +55,7 @@ export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${
 /** The next fire to persist: none while disabled or paused or without a schedule. */
 export function plannedNextRun(task: Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone" | "enabled" | "paused">, now: Date, filter?: FireFilter): Date | null {
   if (!task.enabled || task.paused) return null;
-  return nextFireAfter(task, now, undefined, filter);
+  return nextFire(task, now, { filter });
 }
 
 const scheduleChanged = (a: TaskFields, b: Task) =>

@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { addDays, isIsoDate, isTradingDay, localDay, matches, nextTradingDay, previousTradingDay, tradingDays, type CalendarData } from "../../src/calendars/days.ts";
 import { calendarFireFilter, endOfLocalDay } from "../../src/calendars/schedule-filter.ts";
 import { planFire } from "../../src/scheduler/fires.ts";
-import { nextFireAfter, type Schedule } from "../../src/scheduler/schedule.ts";
+import { nextFire, type FireFilter, type Schedule } from "../../src/scheduler/schedule.ts";
 
 /** weekdays of [from, until] minus `holidays` */
 function calendar(from: string, until: string, holidays: string[], name = "TEST"): CalendarData {
@@ -21,9 +21,9 @@ const Q2 = calendar("2027-04-01", "2027-06-30", ["2027-05-03", "2027-05-04", "20
 const cronAt = (cron: string, timezone: string): Schedule => ({ cron, intervalSeconds: null, runAt: null, timezone });
 
 /** every fire in [from, until) */
-function firesBetween(s: Schedule, from: Date, until: Date, filter?: Parameters<typeof nextFireAfter>[3]): Date[] {
+function firesBetween(s: Schedule, from: Date, until: Date, filter?: FireFilter): Date[] {
   const out: Date[] = [];
-  for (let t = nextFireAfter(s, new Date(from.getTime() - 1), null, filter); t && t < until; t = nextFireAfter(s, t, t, filter)) out.push(t);
+  for (let t = nextFire(s, new Date(from.getTime() - 1), { filter }); t && t < until; t = nextFire(s, t, { anchor: t, filter })) out.push(t);
   return out;
 }
 
@@ -135,7 +135,7 @@ describe("calendar-aware schedules", () => {
     // 00:30 in Shanghai is 16:30 UTC the day before: Thu 6 May 00:30 CST is 5 May in UTC (a holiday)
     const s = cronAt("30 0 * * *", SH);
     const filter = calendarFireFilter(Q2, { days: "TRADING", offsetDays: 0, timezone: SH });
-    expect(nextFireAfter(s, new Date("2027-05-01T00:00:00Z"), null, filter)?.toISOString()).toBe("2027-05-05T16:30:00.000Z");
+    expect(nextFire(s, new Date("2027-05-01T00:00:00Z"), { filter })?.toISOString()).toBe("2027-05-05T16:30:00.000Z");
   });
 
   test("DST days: the day ends at the local midnight, and a skipped local time still fires on its day", () => {
@@ -153,7 +153,7 @@ describe("calendar-aware schedules", () => {
   test("beyond the coverage the next fire is an unknown day (recorded SKIPPED), never a guess", () => {
     const s = cronAt("30 15 * * *", SH);
     const filter = calendarFireFilter(Q2, { days: "TRADING", offsetDays: 0, timezone: SH });
-    const next = nextFireAfter(s, new Date("2027-06-30T08:00:00Z"), null, filter)!;
+    const next = nextFire(s, new Date("2027-06-30T08:00:00Z"), { filter })!;
     expect(localDay(next, SH)).toBe("2027-07-01");
     expect(filter.check(next)).toBe("unknown");
   });

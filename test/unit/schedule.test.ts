@@ -6,11 +6,13 @@ import type { MisfirePolicy } from "../../src/generated/prisma/enums.ts";
 import { planFire } from "../../src/scheduler/fires.ts";
 import {
   checkSchedule,
+  cronFor,
   dueFires,
   isValidTimeZone,
   MAX_INTERVAL_SECONDS,
-  nextFireAfter,
+  nextFire,
   ScheduleError,
+  type FireFilter,
   type Schedule,
 } from "../../src/scheduler/schedule.ts";
 
@@ -27,7 +29,7 @@ function fires(s: Schedule, from: string, n: number): string[] {
   const out: string[] = [];
   let t: Date | null = at(from);
   for (let i = 0; i < n && t; i++) {
-    t = nextFireAfter(s, t, s.intervalSeconds !== null && i > 0 ? t : null);
+    t = nextFire(s, t, { anchor: s.intervalSeconds !== null && i > 0 ? t : null });
     if (t) out.push(t.toISOString());
   }
   return out;
@@ -51,8 +53,8 @@ describe("cron", () => {
       "2026-06-01T10:45:00.000Z",
     ]);
     // exactly on a fire time: the next one, not the same
-    expect(iso(nextFireAfter(cron("0 0 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-02T00:00:00.000Z");
-    expect(iso(nextFireAfter(cron("5 0 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-01T00:05:00.000Z");
+    expect(iso(nextFire(cron("0 0 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-02T00:00:00.000Z");
+    expect(iso(nextFire(cron("5 0 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-01T00:05:00.000Z");
   });
 
   test("6 fields: a leading seconds field", () => {
@@ -61,7 +63,7 @@ describe("cron", () => {
       "2026-01-01T00:00:20.000Z",
       "2026-01-01T00:00:30.000Z",
     ]);
-    expect(iso(nextFireAfter(cron("30 0 12 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-01T12:00:30.000Z");
+    expect(iso(nextFire(cron("30 0 12 * * *"), at("2026-01-01T00:00:00Z")))).toBe("2026-01-01T12:00:30.000Z");
   });
 
   test("evaluated in the task's IANA time zone", () => {
@@ -71,8 +73,8 @@ describe("cron", () => {
       "2026-06-03T01:00:00.000Z",
     ]);
     // 09:00 in New York is 14:00 UTC in winter (EST) and 13:00 UTC in summer (EDT)
-    expect(iso(nextFireAfter(cron("0 9 * * *", "America/New_York"), at("2026-01-10T00:00:00Z")))).toBe("2026-01-10T14:00:00.000Z");
-    expect(iso(nextFireAfter(cron("0 9 * * *", "America/New_York"), at("2026-07-10T00:00:00Z")))).toBe("2026-07-10T13:00:00.000Z");
+    expect(iso(nextFire(cron("0 9 * * *", "America/New_York"), at("2026-01-10T00:00:00Z")))).toBe("2026-01-10T14:00:00.000Z");
+    expect(iso(nextFire(cron("0 9 * * *", "America/New_York"), at("2026-07-10T00:00:00Z")))).toBe("2026-07-10T13:00:00.000Z");
   });
 
   test("DST spring-forward: a local time in the gap is shifted forward by the gap (02:30 → 03:30 Europe/Berlin)", () => {
@@ -110,33 +112,33 @@ describe("cron", () => {
 
 describe("interval", () => {
   test("without an anchor the first fire is one interval after the given time", () => {
-    expect(iso(nextFireAfter(every(60), at("2026-01-01T00:00:10Z")))).toBe("2026-01-01T00:01:10.000Z");
-    expect(iso(nextFireAfter(every(60), at("2026-01-01T00:00:10Z"), null))).toBe("2026-01-01T00:01:10.000Z");
+    expect(iso(nextFire(every(60), at("2026-01-01T00:00:10Z")))).toBe("2026-01-01T00:01:10.000Z");
+    expect(iso(nextFire(every(60), at("2026-01-01T00:00:10Z"), { anchor: null }))).toBe("2026-01-01T00:01:10.000Z");
   });
 
   test("anchored on the previous nominal fire: late wake-ups do not drift the grid", () => {
     const anchor = at("2026-01-01T00:00:00Z");
     // woken 7.5 s late: the next fire stays on the minute grid
-    expect(iso(nextFireAfter(every(60), at("2026-01-01T00:00:07.500Z"), anchor))).toBe("2026-01-01T00:01:00.000Z");
+    expect(iso(nextFire(every(60), at("2026-01-01T00:00:07.500Z"), { anchor }))).toBe("2026-01-01T00:01:00.000Z");
     // exactly on a grid point: strictly after, so the following one
-    expect(iso(nextFireAfter(every(60), at("2026-01-01T00:01:00Z"), anchor))).toBe("2026-01-01T00:02:00.000Z");
+    expect(iso(nextFire(every(60), at("2026-01-01T00:01:00Z"), { anchor }))).toBe("2026-01-01T00:02:00.000Z");
     // several intervals later (downtime): the first grid point after
-    expect(iso(nextFireAfter(every(60), at("2026-01-01T00:05:30Z"), anchor))).toBe("2026-01-01T00:06:00.000Z");
+    expect(iso(nextFire(every(60), at("2026-01-01T00:05:30Z"), { anchor }))).toBe("2026-01-01T00:06:00.000Z");
     // an anchor still in the future is itself the next fire
-    expect(iso(nextFireAfter(every(60), at("2025-12-31T23:59:00Z"), anchor))).toBe(anchor.toISOString());
+    expect(iso(nextFire(every(60), at("2025-12-31T23:59:00Z"), { anchor }))).toBe(anchor.toISOString());
   });
 });
 
 describe("runAt", () => {
   test("fires once, strictly after the given time, then never", () => {
     const s = once("2026-05-01T08:00:00Z");
-    expect(iso(nextFireAfter(s, at("2026-04-30T00:00:00Z")))).toBe("2026-05-01T08:00:00.000Z");
-    expect(nextFireAfter(s, at("2026-05-01T08:00:00Z"))).toBeNull();
-    expect(nextFireAfter(s, at("2026-06-01T00:00:00Z"))).toBeNull();
+    expect(iso(nextFire(s, at("2026-04-30T00:00:00Z")))).toBe("2026-05-01T08:00:00.000Z");
+    expect(nextFire(s, at("2026-05-01T08:00:00Z"))).toBeNull();
+    expect(nextFire(s, at("2026-06-01T00:00:00Z"))).toBeNull();
   });
 
   test("no schedule at all: never", () => {
-    expect(nextFireAfter({ cron: null, intervalSeconds: null, runAt: null, timezone: "UTC" }, at("2026-01-01T00:00:00Z"))).toBeNull();
+    expect(nextFire({ cron: null, intervalSeconds: null, runAt: null, timezone: "UTC" }, at("2026-01-01T00:00:00Z"))).toBeNull();
   });
 });
 
@@ -311,5 +313,100 @@ describe("planFire", () => {
     expect(plan.catchUp).toEqual([]);
     expect(plan.dropped).toBe(-1);
     expect(plan.next).toBeNull();
+  });
+});
+
+describe("nextFire with a day filter (the calendar hook)", () => {
+  /** a filter on the days of a fixed-offset zone (hours east of UTC): `open` decides each day */
+  const dayFilter = (open: (weekday: number) => boolean | "unknown", offsetHours = 0, onCheck = () => {}): FireFilter => {
+    const shift = offsetHours * 3600_000;
+    return {
+      check(t) {
+        onCheck();
+        return open(new Date(t.getTime() + shift).getUTCDay());
+      },
+      endOfDay(t) {
+        const local = new Date(t.getTime() + shift);
+        return new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate() + 1) - shift - 1);
+      },
+    };
+  };
+  const weekdays = dayFilter((d) => d !== 0 && d !== 6);
+
+  test("a cron skips dropped days whole", () => {
+    // Friday 2026-01-02 23:30 UTC, hourly: the next accepted fire is Monday 00:00
+    expect(iso(nextFire(cron("0 * * * *"), at("2026-01-02T23:30:00Z"), { filter: weekdays }))).toBe("2026-01-05T00:00:00.000Z");
+    // an every-second cron over a weekend: one check per day, not 172,800
+    let checks = 0;
+    const counted = dayFilter((d) => d !== 0 && d !== 6, 0, () => checks++);
+    expect(iso(nextFire(cron("* * * * * *"), at("2026-01-03T00:00:00Z"), { filter: counted }))).toBe("2026-01-05T00:00:00.000Z");
+    expect(checks).toBe(3);
+  });
+
+  test("days are the filter's days (here Shanghai's, UTC+8)", () => {
+    // 09:00 Shanghai on Monday 2026-01-05 is 01:00 UTC that day; Sunday the 4th is dropped
+    const s = cron("0 9 * * *", "Asia/Shanghai");
+    expect(iso(nextFire(s, at("2026-01-03T02:00:00Z"), { filter: dayFilter((d) => d !== 0 && d !== 6, 8) }))).toBe("2026-01-05T01:00:00.000Z");
+    expect(iso(nextFire(s, at("2026-01-03T02:00:00Z")))).toBe("2026-01-04T01:00:00.000Z");
+  });
+
+  test("an unknown day is kept (the fire path records it as SKIPPED)", () => {
+    const unknownSaturday = dayFilter((d) => (d === 6 ? "unknown" : d !== 0));
+    expect(iso(nextFire(cron("0 12 * * *"), at("2026-01-02T13:00:00Z"), { filter: unknownSaturday }))).toBe("2026-01-03T12:00:00.000Z");
+  });
+
+  test("intervals stay on their grid across dropped days", () => {
+    const anchor = at("2026-01-02T00:00:00Z");
+    expect(iso(nextFire(every(7200), at("2026-01-02T23:00:00Z"), { anchor, filter: weekdays }))).toBe("2026-01-05T00:00:00.000Z");
+  });
+
+  test("a one-off on a dropped day never fires; a filter dropping everything gives null", () => {
+    expect(nextFire(once("2026-01-03T08:00:00Z"), at("2026-01-01T00:00:00Z"), { filter: weekdays })).toBeNull();
+    expect(nextFire(cron("0 3 * * *"), at("2026-01-01T00:00:00Z"), { filter: dayFilter(() => false) })).toBeNull();
+  });
+
+  test("dueFires and planFire pass the filter on", () => {
+    const d = dueFires(cron("0 0 * * *"), at("2026-01-01T00:00:00Z"), at("2026-01-06T12:00:00Z"), 100, weekdays);
+    expect(isos(d.fires)).toEqual(["2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z", "2026-01-05T00:00:00.000Z", "2026-01-06T00:00:00.000Z"]);
+    expect(iso(d.next)).toBe("2026-01-07T00:00:00.000Z");
+    const plan = planFire({ ...cron("0 0 * * *"), misfirePolicy: "RUN_ALL" }, at("2026-01-02T00:00:00Z"), at("2026-01-02T00:00:01Z"), {
+      catchUpWindowMs: 24 * 3600_000, catchUpMax: 100, onTimeGraceMs: 10_000, filter: weekdays,
+    })!;
+    expect(iso(plan.next)).toBe("2026-01-05T00:00:00.000Z");
+  });
+});
+
+describe("nextFire's fixed-offset shortcut", () => {
+  test("agrees with croner's zone-aware answer, across DST changes too", () => {
+    const zones = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Shanghai", "America/Sao_Paulo"];
+    const patterns = ["*/15 * * * *", "30 2 * * *", "0 * * * *", "*/20 * * * * *", "0 9 * * 1-5", "0 0 1 * *"];
+    // instants all over the year and around each zone's 2026 transitions
+    const instants: Date[] = [];
+    for (let i = 0; i < 40; i++) instants.push(new Date(Date.UTC(2026, 0, 1) + i * 9.1 * 24 * 3600_000 + i * 3_600_123));
+    for (const t of ["2026-03-08T06:30:00Z", "2026-03-29T00:59:59Z", "2026-04-05T01:45:00Z", "2026-10-04T01:50:00Z", "2026-10-25T00:30:00Z", "2026-11-01T05:59:00Z"]) {
+      for (let d = -3; d <= 3; d++) instants.push(new Date(at(t).getTime() + d * 1800_000));
+    }
+    let compared = 0;
+    let croneredBackwards = 0;
+    for (const tz of zones) {
+      for (const expr of patterns) {
+        const reference = cronFor(expr, tz);
+        for (const after of instants) {
+          const expected = reference.nextRun(after);
+          const got = nextFire(cron(expr, tz), after);
+          expect(got!.getTime()).toBeGreaterThan(after.getTime());
+          // asked from inside a fall-back's repeated hour, croner answers a time in the past; the
+          // shortcut's answer (the next wall-clock match at the current offset) stands then
+          if (expected!.getTime() <= after.getTime()) {
+            croneredBackwards++;
+            continue;
+          }
+          expect(iso(got), `${expr} in ${tz} after ${after.toISOString()}`).toBe(iso(expected));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(0.95 * zones.length * patterns.length * instants.length);
+    expect(croneredBackwards).toBeLessThan(20);
   });
 });

@@ -5,7 +5,7 @@ import { dateToDay, daysBetween, isTradingDay, nextTradingDay, previousTradingDa
 import { MAX_RANGE_DAYS } from "../../calendars/service.ts";
 import { notFound, validation } from "../../errors.ts";
 import type { Calendar } from "../../generated/prisma/client.ts";
-import { nextFireAfter } from "../../scheduler/schedule.ts";
+import { nextFire } from "../../scheduler/schedule.ts";
 import { AUDIT_ACTIONS, audited } from "../audited.ts";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
@@ -153,7 +153,7 @@ builder.prismaObjectField("Task", "upcomingFires", (t) =>
       if (!Number.isInteger(first) || first < 0 || first > MAX_UPCOMING) throw validation("first", `first must be 0 to ${MAX_UPCOMING}`);
       const filter = await ctx.calendars.fireFilter(task);
       const out: Date[] = [];
-      for (let at = task.nextRunAt; at && out.length < first; at = nextFireAfter(task, at, at, filter)) out.push(at);
+      for (let at = task.nextRunAt; at && out.length < first; at = nextFire(task, at, { anchor: at, filter })) out.push(at);
       return out;
     },
   }),
