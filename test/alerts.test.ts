@@ -184,6 +184,7 @@ describe("alerts", () => {
     const task = await createTask(t, { name: "missed", kind: "HANDLER", config: { handler: "demo.sleep" }, schedule: { intervalSeconds: 3600 }, misfirePolicy: "RUN_ONCE" });
     // as after two hours of downtime: the persisted next fire is long past
     await t.app.db.prisma.task.update({ where: { id: rowId(task.id) }, data: { nextRunAt: new Date(Date.now() - 2 * 3600_000) } });
+    await t.app.engine.taskChanged(rowId(task.id)); // a change behind the API's back: tell the fire path
     const got = await waitFor(async () => receiver.accepted().find((r) => r.json.event === "MISSED_FIRE"), 15_000, "MISSED_FIRE");
     expect(verifySignature(SECRET, got.headers, got.body)).toBe(true);
     expect(got.json.task.name).toBe("missed");

