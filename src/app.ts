@@ -190,7 +190,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     calendars.onChanged((name) => void tasks.replanCalendar(name).catch((e) => logger.error({ err: e, calendar: name }, "re-planning failed")));
     const history = new HistoryQueries({ prisma });
     const alerts = createAlerts({ prisma, clock, events, logger, fireFilter, config });
-    const operations = new Operations({ prisma, executions, clock });
+    const operations = new Operations({ prisma, executions, clock, fireFilter });
     const services: Services = { prisma, tasks, executions, history, operations, engine, audit, bus, logger, calendars, alerts, limits: config.limits };
 
     if (db.listen) {

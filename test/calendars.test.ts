@@ -191,6 +191,22 @@ describe("calendars", () => {
       scripts.remove();
     }
   });
+
+  test("a backfill on a calendar creates runs on its trading days only (not on holidays, weekends or unknown days)", async () => {
+    await t.ok(`mutation { createCalendar(input: { name: "BF", timezone: "UTC" }) { id } }`);
+    // Mon 8 – Fri 12 June 2026 covered, the 10th a holiday; the weekend after is not covered at all
+    await setDays(t, "BF", "2026-06-08", "2026-06-12", ["2026-06-08", "2026-06-09", "2026-06-11", "2026-06-12"]);
+    const task = await createTask(t, { name: "bf-close", kind: "HANDLER", config: quick, schedule: { cron: "0 30 15 * * *", timezone: "UTC", calendar: "BF" } });
+    const r = await t.ok(
+      `mutation($id: ID!, $f: DateTime!, $u: DateTime!) { backfillTask(id: $id, from: $f, until: $u) { created skipped executions { trigger scheduledAt } } }`,
+      { id: task.id, f: "2026-06-07T00:00:00Z", u: "2026-06-15T00:00:00Z" },
+      "operator",
+    );
+    expect(r.backfillTask.created).toBe(4);
+    expect(r.backfillTask.executions.map((e: { scheduledAt: string }) => e.scheduledAt)).toEqual(
+      ["2026-06-08", "2026-06-09", "2026-06-11", "2026-06-12"].map((d) => `${d}T15:30:00.000Z`),
+    );
+  });
 });
 
 test("the demo fills the sample XSHG calendar from its sync script and schedules on its trading days", async () => {

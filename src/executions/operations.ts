@@ -20,9 +20,10 @@
 //   RETRY, attempt + 1, retryOf the run, with its params and nominal time, starting now.
 import type { Clock } from "../clock.ts";
 import { conflict, notFound, validation } from "../errors.ts";
-import type { Execution, Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import type { Execution, Prisma, PrismaClient, Task } from "../generated/prisma/client.ts";
 import type { ExecutionStatus } from "../generated/prisma/enums.ts";
 import { firesBetween } from "../scheduler/fires-between.ts";
+import type { FireFilter } from "../scheduler/schedule.ts";
 import { workflowConfig } from "../tasks/config-schemas.ts";
 import { reusableSteps } from "../workflows/plan.ts";
 import { executionWhere, type ExecutionFilter } from "./history.ts";
@@ -48,6 +49,8 @@ export interface OperationsDeps {
   prisma: PrismaClient;
   executions: ExecutionService;
   clock: Clock;
+  /** the task's trading-calendar day filter (CalendarService.fireFilter): backfills honour it */
+  fireFilter: (task: Task, db: Prisma.TransactionClient) => Promise<FireFilter | undefined>;
 }
 
 type Params = Record<string, unknown> | null;
@@ -133,7 +136,7 @@ export class Operations {
       const task = (await tx.task.findUnique({ where: { id: taskId } }))!;
       if (!task.enabled) throw conflict(`task "${task.name}" is disabled`);
       if (task.cron === null && task.intervalSeconds === null && task.runAt === null) throw validation("id", `task "${task.name}" has no schedule to backfill`);
-      const { fires, truncated } = firesBetween(task, from, until, BULK_MAX, task.nextRunAt);
+      const { fires, truncated } = firesBetween(task, from, until, BULK_MAX, task.nextRunAt, await this.deps.fireFilter(task, tx));
       if (truncated) throw validation("from", `the range holds more than ${BULK_MAX} fires of "${task.name}"; backfill a shorter range`);
       const existing = await tx.execution.findMany({
         where: { taskId, trigger: { in: [...FIRE_TRIGGERS] }, scheduledAt: { in: fires } },
