@@ -4,7 +4,7 @@
 import os from "node:os";
 import type { Clock } from "../clock.ts";
 import type { EventPublisher } from "../events/publisher.ts";
-import type { ExecutionService } from "../executions/service.ts";
+import type { ExecutionState } from "../executions/state/index.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import { plannedNextRun } from "../tasks/service.ts";
@@ -18,7 +18,7 @@ export interface EngineDeps {
   clock: Clock;
   logger: Logger;
   events: EventPublisher;
-  executions: ExecutionService;
+  state: ExecutionState;
   fires: Fires;
   timers: ScheduleTimers;
   runner: Runner;
@@ -74,7 +74,7 @@ export class Engine {
       await deps.fires.fireAllDue();
       await deps.workflows.resumeAll();
     });
-    this.every(Math.max(250, Math.floor(deps.leaseMs / 2)), () => deps.executions.sweepExpired());
+    this.every(Math.max(250, Math.floor(deps.leaseMs / 2)), () => deps.state.sweep());
     this.every(INSTANCE_BEAT_MS, () => this.beat());
     this.every(60_000, () => this.syncAllTimers());
     this.running = true;
