@@ -99,7 +99,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     const tokens = createTokenService(secret);
 
     const bus = new EventBus<JobgraphEvents>();
-    const notifier = db.listen ? createPgNotifier(prisma, instanceId, logger) : silentNotifier;
+    const notifier = db.listen ? createPgNotifier(db.sql, instanceId, logger) : silentNotifier;
     const events = new EventPublisher({ bus, notifier });
     // one way: the state machine publishes; metrics, the workflow engine and the runner listen
     const state = new ExecutionState({ sql: db.sql, prisma, events, logger, now: () => clock.now(), leaseMs: config.leaseMs });

@@ -1,6 +1,7 @@
 // Carries events between instances over PostgreSQL LISTEN/NOTIFY. Outgoing messages name their
 // origin so an instance ignores its own; incoming ones are re-published on the local bus (an
 // execution change is re-read from the database: the row is the truth, the message a hint).
+import type { Sql } from "../db/database.ts";
 import type { Execution, PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Notifier, EventPublisher } from "./publisher.ts";
@@ -17,12 +18,15 @@ export interface BridgeHandlers {
 /** NOTIFY payloads must stay under 8000 bytes */
 const MAX_PAYLOAD = 7500;
 
+const NOTIFY = { name: "jobgraph_notify", text: "SELECT pg_notify($1, $2)" };
+
 /**
- * NOTIFY through Prisma. Messages sent in the same tick travel together (one NOTIFY carrying a
- * list), which keeps a busy engine from spending a round trip per event; sends are
- * fire-and-forget and never throw into the caller.
+ * NOTIFY, as a prepared statement on the pool (no Prisma on this path: it runs on every tick with
+ * events). Messages sent in the same tick travel together (one NOTIFY carrying a list), which
+ * keeps a busy engine from spending a round trip per event; sends are fire-and-forget and never
+ * throw into the caller. Messages arrive already serialised (the publisher serialises each once).
  */
-export function createPgNotifier(prisma: PrismaClient, origin: string, logger: Logger): Notifier {
+export function createPgNotifier(sql: Sql, origin: string, logger: Logger): Notifier {
   let queue: string[] = [];
   const flush = () => {
     const messages = queue;
@@ -39,13 +43,14 @@ export function createPgNotifier(prisma: PrismaClient, origin: string, logger: L
     }
     for (const batch of batches) {
       const payload = `{"o":${JSON.stringify(origin)},"m":[${batch.join(",")}]}`;
-      prisma.$executeRaw`SELECT pg_notify(${CHANNEL}, ${payload})`.catch((e) => logger.warn({ err: e }, "NOTIFY failed"));
+      sql.query(NOTIFY, [CHANNEL, payload]).catch((e) => logger.warn({ err: e }, "NOTIFY failed"));
     }
   };
   return {
-    send(message) {
+    enabled: true,
+    sendJson(json) {
       if (!queue.length) setImmediate(flush);
-      queue.push(JSON.stringify(message));
+      queue.push(json);
     },
   };
 }
@@ -59,7 +64,7 @@ function reviveExecution(json: Record<string, unknown>): Execution {
   return row as unknown as Execution;
 }
 
-export const silentNotifier: Notifier = { send() {} };
+export const silentNotifier: Notifier = { enabled: false, sendJson() {} };
 
 export function createBridgeReceiver(deps: { prisma: PrismaClient; origin: string; events: EventPublisher; handlers: BridgeHandlers; logger: Logger }) {
   return async (payload: string) => {
