@@ -61,7 +61,6 @@ export class StatePublisher {
 export function wakesOthers(c: Change): boolean {
   switch (c.kind) {
     case "created":
-    case "released":
       return c.row.status === "PENDING";
     case "finished":
       return c.row.exclusive;

@@ -45,11 +45,10 @@ export interface ProgressFields {
  * - created: a new row (PENDING, or already final: a skipped workflow step)
  * - claimed: PENDING → RUNNING (this instance's worker, or a workflow parent)
  * - finished: → a final status
- * - released: RUNNING → PENDING again (claimed but never started: the instance stopped)
  * - progress: fields of a RUNNING row (progress, the parent's step counts)
  * - cancelRequested: the flag was set on a RUNNING row
  */
-export type ChangeKind = "created" | "claimed" | "finished" | "released" | "progress" | "cancelRequested";
+export type ChangeKind = "created" | "claimed" | "finished" | "progress" | "cancelRequested";
 
 export interface Change {
   kind: ChangeKind;
@@ -62,7 +61,6 @@ export function statusChanged(kind: ChangeKind): boolean {
     case "created":
     case "claimed":
     case "finished":
-    case "released":
       return true;
     case "progress":
     case "cancelRequested":
