@@ -162,13 +162,21 @@ async function jobgraphLatency(): Promise<number[]> {
 // ── graphile-worker ────────────────────────────────────────────────────────────────────────────
 const silent = new Logger(() => () => {});
 
+/** a pool of our own for graphile-worker, ended before its database is dropped */
+function graphilePool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY + 2 });
+  pool.on("error", () => {});
+  return pool;
+}
+
 async function graphileDrain(n: number): Promise<Drain> {
   const db = await createPostgresDatabase(BASE, "graphile_peers");
   const name = new URL(db.url).pathname.slice(1);
   const admin = await adminClient(db.url);
+  const pgPool = graphilePool(db.url);
   try {
-    await runMigrations({ connectionString: db.url, logger: silent });
-    const utils = await makeWorkerUtils({ connectionString: db.url, logger: silent });
+    await runMigrations({ pgPool, logger: silent });
+    const utils = await makeWorkerUtils({ pgPool, logger: silent });
     for (let i = 0; i < n; i += 5000) {
       await utils.addJobs(Array.from({ length: Math.min(5000, n - i) }, () => ({ identifier: "noop", payload: {} })));
     }
@@ -178,7 +186,7 @@ async function graphileDrain(n: number): Promise<Drain> {
     const cpu0 = process.cpuUsage();
     const s0 = statements;
     const t0 = performance.now();
-    const runner = await runWorker({ connectionString: db.url, concurrency: CONCURRENCY, noHandleSignals: true, pollInterval: 2000, logger: silent, taskList: { noop: async () => void done++ } });
+    const runner = await runWorker({ pgPool, concurrency: CONCURRENCY, noHandleSignals: true, pollInterval: 2000, logger: silent, taskList: { noop: async () => void done++ } });
     await waitUntil(async () => done >= n, "graphile-worker drain");
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
@@ -188,24 +196,26 @@ async function graphileDrain(n: number): Promise<Drain> {
     return result;
   } finally {
     await admin.end();
+    await pgPool.end();
     await db.drop();
   }
 }
 
 async function graphileLatency(): Promise<number[]> {
   const db = await createPostgresDatabase(BASE, "graphile_peers");
+  const pgPool = graphilePool(db.url);
   try {
-    await runMigrations({ connectionString: db.url, logger: silent });
+    await runMigrations({ pgPool, logger: silent });
     const latencies: number[] = [];
     const runner = await runWorker({
-      connectionString: db.url,
+      pgPool,
       concurrency: CONCURRENCY,
       noHandleSignals: true,
       pollInterval: 2000,
       logger: silent,
       taskList: { lat: async (payload) => void latencies.push(Date.now() - (payload as { sent: number }).sent) },
     });
-    const utils = await makeWorkerUtils({ connectionString: db.url, logger: silent });
+    const utils = await makeWorkerUtils({ pgPool, logger: silent });
     const inFlight: Promise<unknown>[] = [];
     for (let i = 0; i < TRIGGERS; i++) {
       inFlight.push(utils.addJob("lat", { sent: Date.now() }));
@@ -217,6 +227,7 @@ async function graphileLatency(): Promise<number[]> {
     await runner.stop();
     return latencies;
   } finally {
+    await pgPool.end();
     await db.drop();
   }
 }

@@ -58,6 +58,8 @@ interface ActiveRun {
 const LOG_FLUSH_MS = 100;
 const LOG_TAIL_LINES = 40;
 const LOG_TAIL_CHARS = 4000;
+/** setTimeout's limit (a longer delay fires at once); a run due later is aimed at again then */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** a failed heart-beat (the database is unreachable) is tried again this soon */
 const HEARTBEAT_RETRY_MS = 250;
 
@@ -147,7 +149,7 @@ export class Runner {
       this.nextDueAt = null;
       this.wake();
       void this.rememberFromDatabase();
-    }, at - now + 5);
+    }, Math.min(at - now + 5, MAX_TIMER_MS));
   }
 
   /** at start and after each delayed run came due: aim at the next one the database knows */
