@@ -4,14 +4,13 @@
 // wrote — scheduledAt of a PENDING manual run, startedAt, finishedAt — to the client's receipt;
 // one process, one clock) and the process's RSS growth.
 // Clients and server share this process (and its RSS and CPU).
-import { mkdtempSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { createPostgresDatabase } from "../test/helpers/database.ts";
+import { benchSettings } from "./report.ts";
 
 const SUBSCRIBERS = Number(process.env.FANOUT_SUBSCRIBERS ?? 1000);
 const RATE = Number(process.env.FANOUT_RATE ?? 100);
@@ -19,15 +18,7 @@ const SECONDS = Number(process.env.FANOUT_SECONDS ?? 5);
 const BASE = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 
 const db = await createPostgresDatabase(BASE, "jobgraph_fanout");
-const config = {
-  ...loadConfig({}),
-  port: 0,
-  dataDir: mkdtempSync(path.join(os.tmpdir(), "jobgraph-fanout-")),
-  jwtSecret: "bench-secret-bench-secret-bench-secret!",
-  demo: false,
-  logLevel: "silent",
-  concurrency: 10,
-};
+const config = { ...loadConfig({}), ...benchSettings("jobgraph-fanout", 10) };
 const app = await createApp({ config, database: { url: db.url, poolSize: 20 } });
 const clients: Client[] = [];
 try {

@@ -12,13 +12,13 @@
 // JOBGRAPH_ROOT=/path/to/another/checkout measures that checkout's jobgraph instead (a "before").
 // PEERS_ONLY=jobgraph skips graphile-worker (with JOBGRAPH_ROOT, for the before figures).
 import { readFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { Logger, makeWorkerUtils, run as runWorker, runMigrations } from "graphile-worker";
 import { createPostgresDatabase } from "../test/helpers/database.ts";
+import { benchSettings } from "./report.ts";
 
 const BASE = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 3);
@@ -82,17 +82,7 @@ interface Drain {
   statements: number;
 }
 
-function appConfig() {
-  return {
-    ...loadConfig({}),
-    port: 0,
-    dataDir: mkdtempSync(path.join(os.tmpdir(), "jobgraph-peers-")),
-    jwtSecret: "bench-secret-bench-secret-bench-secret!",
-    demo: false,
-    logLevel: "silent",
-    concurrency: CONCURRENCY,
-  };
-}
+const appConfig = () => ({ ...loadConfig({}), ...benchSettings("jobgraph-peers", CONCURRENCY) });
 
 // ── jobgraph ───────────────────────────────────────────────────────────────────────────────────
 async function jobgraphDrain(n: number, pglite = false): Promise<Drain> {
