@@ -6,14 +6,11 @@
 //  3. the engine alone: BENCH_BURST PENDING runs inserted at once, until the runner drained them.
 // Backend: PostgreSQL when DATABASE_URL is set (a fresh database is created beside it and
 // dropped), else embedded PGlite in memory. BENCH_TRIGGERS / BENCH_BURST size the runs.
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import type { DatabaseTarget } from "../src/db/database.ts";
 import { createPostgresDatabase } from "../test/helpers/database.ts";
-import { report, summarize } from "./report.ts";
+import { benchSettings, report, summarize } from "./report.ts";
 
 const TRIGGERS = Number(process.env.BENCH_TRIGGERS ?? 300);
 const BURST = Number(process.env.BENCH_BURST ?? 2000);
@@ -27,15 +24,7 @@ async function database(): Promise<{ target: DatabaseTarget; label: string; drop
 }
 
 const db = await database();
-const config = {
-  ...loadConfig({}),
-  port: 0,
-  dataDir: mkdtempSync(path.join(os.tmpdir(), "jobgraph-bench-")),
-  jwtSecret: "bench-secret-bench-secret-bench-secret!",
-  demo: false,
-  logLevel: "silent",
-  concurrency: CONCURRENCY,
-};
+const config = { ...loadConfig({}), ...benchSettings("jobgraph-bench", CONCURRENCY) };
 const app = await createApp({ config, database: db.target });
 try {
   const token = await app.tokens.mint({ sub: "bench", role: "admin" });

@@ -1,6 +1,7 @@
 // Shared by the benchmarks: percentiles, a table, and the comparison with the previous run
 // (kept in .bench/<name>.json).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 
 export interface Figure {
@@ -35,4 +36,17 @@ export function report(bench: string, figures: Figure[], context: Record<string,
   }
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), context, figures }, null, 2));
+}
+
+/** The settings every benchmark's app shares (over `loadConfig({})`): an ephemeral port, a temp
+ *  data folder, a fixed secret, no demo tasks, no logs. */
+export function benchSettings(prefix: string, concurrency: number) {
+  return {
+    port: 0,
+    dataDir: mkdtempSync(path.join(os.tmpdir(), `${prefix}-`)),
+    jwtSecret: "bench-secret-bench-secret-bench-secret!",
+    demo: false,
+    logLevel: "silent",
+    concurrency,
+  };
 }

@@ -18,7 +18,7 @@ const schemaPath = path.join(root, "prisma", "schema.prisma");
 const migrationsDir = path.join(root, "prisma", "migrations");
 const LOCK = "migration_lock.toml";
 /** indexes Prisma's schema language cannot express; they live only in migration SQL */
-const HAND_WRITTEN_INDEXES = ["Execution_fire_key", "Execution_step_key"];
+const HAND_WRITTEN_INDEXES = ["Execution_fire_key", "Execution_step_key", "Execution_pending_idx", "Execution_running_idx", "Execution_exclusive_running_key"];
 
 async function loadEngineWasm() {
   // the package's main entry imports .wasm as an ES module, which Node 20 cannot: instantiate by hand

@@ -18,6 +18,7 @@ import { EventBus } from "./events/bus.ts";
 import { EventPublisher } from "./events/publisher.ts";
 import type { JobgraphEvents } from "./events/types.ts";
 import { ExecutionService } from "./executions/service.ts";
+import { ExecutionState } from "./executions/state/index.ts";
 import { HistoryQueries } from "./executions/history.ts";
 import { Operations } from "./executions/operations.ts";
 import { RetentionJob } from "./executions/retention.ts";
@@ -31,8 +32,8 @@ import { createMetrics } from "./metrics.ts";
 import { Engine } from "./scheduler/engine.ts";
 import { Fires } from "./scheduler/fires.ts";
 import { Runner } from "./scheduler/runner.ts";
-import type { WorkflowDriver } from "./scheduler/workflow-driver.ts";
 import { startHttpServer, type HttpServer } from "./server/server.ts";
+import { TaskCache } from "./tasks/cache.ts";
 import { TaskService } from "./tasks/service.ts";
 import { createWorkflowEngine } from "./workflows/engine.ts";
 import { seedDemo } from "./demo.ts";
@@ -101,39 +102,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     const tokens = createTokenService(secret);
 
     const bus = new EventBus<JobgraphEvents>();
-    const notifier = db.listen ? createPgNotifier(prisma, instanceId, logger) : silentNotifier;
+    const notifier = db.listen ? createPgNotifier(db.sql, instanceId, logger) : silentNotifier;
     const events = new EventPublisher({ bus, notifier });
-    const metrics = createMetrics({ prisma, bus, workerId: instanceId });
+    // one way: the state machine publishes; metrics, the workflow engine and the runner listen
+    const state = new ExecutionState({ sql: db.sql, prisma, events, logger, now: () => clock.now(), leaseMs: config.leaseMs });
+    const metrics = createMetrics({ prisma, bus, state });
     closers.push(() => metrics.stop());
     const audit = new AuditLog({ prisma, logger });
     const handlers = options.handlers ?? createDefaultHandlerRegistry();
     const calendars = new CalendarService({ prisma, clock, audit, logger });
     const fireFilter: CalendarService["fireFilter"] = (task, db) => calendars.fireFilter(task, db);
-
-    // late-bound: the runner and the workflow engine need the execution service and vice versa
-    let runner: Runner | undefined;
-    let workflows: WorkflowDriver | undefined;
-    const executions = new ExecutionService({
+    const executions = new ExecutionService({ prisma, state });
+    const taskCache = new TaskCache({ prisma });
+    const workflows = createWorkflowEngine({ prisma, state, events, bus, audit, clock, logger });
+    const runner = new Runner({
       prisma,
-      clock,
-      events,
-      audit,
-      logger,
-      leaseMs: config.leaseMs,
-      wake: () => runner?.wake(),
-      onFinished: (row) => {
-        if (row.parentId !== null) workflows?.childFinished(row.parentId);
-        metrics.executionFinished(row);
-      },
-      onCancelRequested: async (row) => {
-        // only workflow parents run without a lease
-        if (row.leaseExpiresAt === null) await workflows?.cancelRequested(row);
-      },
-    });
-    workflows = createWorkflowEngine({ prisma, executions, events, bus, audit, clock, logger });
-    runner = new Runner({
-      prisma,
-      executions,
+      state,
+      tasks: taskCache,
       executors: {
         COMMAND: createCommandExecutor({ killGraceMs: config.killGraceMs, calendars }),
         HTTP: createHttpExecutor(),
@@ -167,7 +152,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       clock,
       logger,
       events,
-      executions,
+      state,
       fires,
       runner,
       workflows,
@@ -183,7 +168,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       clock,
       handlerNames: () => handlers.names(),
       jsonLimits: config.limits.json,
-      onChanged: (id) => void engine.taskChanged(id).catch((e) => logger.error({ err: e, taskId: id }, "timer sync failed")),
+      onChanged: (id) => {
+        taskCache.invalidate(id);
+        void engine.taskChanged(id).catch((e) => logger.error({ err: e, taskId: id }, "timer sync failed"));
+      },
       fireFilter,
     });
     // a calendar's days changed: the tasks on it plan their next fire again
@@ -200,8 +188,11 @@ export async function createApp(options: AppOptions): Promise<App> {
         events,
         logger,
         handlers: {
-          work: () => runner!.wake(),
-          taskChanged: (id) => void engine.taskChanged(id, true).catch(() => {}),
+          work: () => runner.wake(),
+          taskChanged: (id) => {
+            taskCache.invalidate(id);
+            void engine.taskChanged(id, true).catch(() => {});
+          },
           schedulerChanged: () => void engine.syncAllTimers().catch(() => {}),
         },
       });

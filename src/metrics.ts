@@ -1,22 +1,20 @@
 // Prometheus metrics (prom-client) on a registry of this app's own, so several apps in one
 // process (tests) do not collide.
-// - Ends of runs are counted by the instance that wrote the final state (ExecutionService's
-//   onFinished hook calls `executionFinished`): every end exactly once in the cluster, whether a
-//   worker finished it, the sweeper failed it, or an operator cancelled it before it started.
-// - Fire lateness is observed by the instance that started the run (its RUNNING event).
+// - Ends of runs are counted by the instance that wrote the final state (it listens to its state
+//   machine's changes): every end exactly once in the cluster, whether a worker finished it, the
+//   sweeper failed it, an operator cancelled it before it started, or a workflow skipped a step.
+// - Fire lateness is observed by the instance that claimed the run.
 // - Gauges that describe the database (active executions) are read when scraped; the
 //   subscription gauge counts this instance's live GraphQL subscriptions.
 // - Process metrics are prom-client's defaults under their standard names (process_*, nodejs_*).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EventBus } from "./events/bus.ts";
 import type { JobgraphEvents } from "./events/types.ts";
-import { isFinal } from "./executions/service.ts";
+import { endsRun, type ExecutionState } from "./executions/state/index.ts";
 import type { Execution, PrismaClient } from "./generated/prisma/client.ts";
 
 export interface Metrics {
   registry: Registry;
-  /** a final state was written by this instance */
-  executionFinished(row: Execution): void;
   /** retention pruned `count` executions */
   pruned(count: number, reason: "age" | "count"): void;
   stop(): void;
@@ -25,7 +23,7 @@ export interface Metrics {
 /** task names are labels; a rename shows up after this long */
 const TASK_NAME_TTL_MS = 60_000;
 
-export function createMetrics(deps: { prisma: PrismaClient; bus: EventBus<JobgraphEvents>; workerId: string }): Metrics {
+export function createMetrics(deps: { prisma: PrismaClient; bus: EventBus<JobgraphEvents>; state: ExecutionState }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const taskNames = new Map<number, { name: string; at: number }>();
@@ -94,22 +92,25 @@ export function createMetrics(deps: { prisma: PrismaClient; bus: EventBus<Jobgra
     },
   });
 
-  const off = deps.bus.on("executionStatus", "*", (row) => {
-    if (row.status !== "RUNNING" || !row.startedAt || row.workerId !== deps.workerId) return;
-    lateness.observe({ trigger: row.trigger }, Math.max(0, (row.startedAt.getTime() - row.scheduledAt.getTime()) / 1000));
+  const executionFinished = (row: Execution) =>
+    void taskName(row.taskId)
+      .then((task) => {
+        finished.inc({ task, status: row.status });
+        if (row.durationMs !== null) duration.observe({ task, status: row.status }, row.durationMs / 1000);
+      })
+      .catch(() => {});
+
+  const off = deps.state.on((changes) => {
+    for (const c of changes) {
+      if (endsRun(c)) executionFinished(c.row);
+      else if (c.kind === "claimed" && c.row.startedAt) {
+        lateness.observe({ trigger: c.row.trigger }, Math.max(0, (c.row.startedAt.getTime() - c.row.scheduledAt.getTime()) / 1000));
+      }
+    }
   });
 
   return {
     registry,
-    executionFinished(row) {
-      if (!isFinal(row.status)) return;
-      void taskName(row.taskId)
-        .then((task) => {
-          finished.inc({ task, status: row.status });
-          if (row.durationMs !== null) duration.observe({ task, status: row.status }, row.durationMs / 1000);
-        })
-        .catch(() => {});
-    },
     pruned(count, reason) {
       pruned.inc({ reason }, count);
     },

@@ -183,7 +183,9 @@ describe("execution", () => {
     // declared x, y, z with x after y: the order is y (first ready), x (declared first), z
     const wf = await workflowTask(t, [
       { id: "x", task: s.name, dependsOn: ["y"], params: { ms: 150 } },
-      { id: "y", task: s.name, params: { ms: 150 } },
+      // y, the first step, lasts long enough for the subscriber (which can only subscribe once the
+      // trigger answered, a second or more on a loaded machine) to see it run
+      { id: "y", task: s.name, params: { ms: 2500 } },
       { id: "z", task: s.name, params: { ms: 999 } },
     ]);
     // run params: `tag` is shared by every step, `z` holds z's own params

@@ -12,9 +12,27 @@ import type { SqlSession } from "./session.ts";
 
 export type Backend = "postgres" | "pglite";
 
+/**
+ * One SQL statement without Prisma's query engine, for the engine's hot path (claim, finish,
+ * progress, heart-beat), where Prisma's per-statement cost dominated. On PostgreSQL it runs on
+ * the same pool as Prisma, as a named prepared statement (parsed and planned once per
+ * connection); on PGlite on the same single connection (PGlite queues it behind any open
+ * transaction). Rows come back with pg's usual types (timestamptz → Date, json → value).
+ */
+export interface Sql {
+  query<Row = Record<string, unknown>>(statement: Statement, values: unknown[]): Promise<Row[]>;
+}
+
+/** a statement with a stable name: the name identifies the prepared statement on a connection */
+export interface Statement {
+  name: string;
+  text: string;
+}
+
 export interface Database {
   prisma: PrismaClient;
   backend: Backend;
+  sql: Sql;
   /** a raw session on one connection, released afterwards */
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /** LISTEN on a channel (PostgreSQL only: PGlite lives in one process, nobody else to hear) */
@@ -31,7 +49,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
   await probe(url);
   const { PrismaPg } = await import("@prisma/adapter-pg");
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: poolSize }) });
+  // one pool shared by Prisma and the hot path's own statements, so the pool size is the limit
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  pool.on("error", () => {}); // an idle connection dropped by the server: the pool replaces it
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const listeners = new Set<pg.Client>();
   let closed = false;
   const connect = async () => {
@@ -42,6 +63,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   return {
     prisma,
     backend: "postgres",
+    sql: {
+      async query<Row>(statement: Statement, values: unknown[]) {
+        return (await pool.query({ name: statement.name, text: statement.text, values })).rows as Row[];
+      },
+    },
     async withSession(fn) {
       const client = await connect();
       try {
@@ -97,6 +123,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       closed = true;
       for (const c of listeners) await c.end().catch(() => {});
       await prisma.$disconnect();
+      await pool.end().catch(() => {});
     },
   };
 }
@@ -130,9 +157,23 @@ async function openPglite(dir: string): Promise<Database> {
     throw e;
   }
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const prepared = new Set<string>();
   return {
     prisma,
     backend: "pglite",
+    sql: {
+      // PGlite has no named statements in its protocol API: PREPARE once (its one session keeps
+      // it), then EXECUTE, so a large statement is not planned again on every call
+      async query<Row>(statement: Statement, values: unknown[]) {
+        if (!prepared.has(statement.name)) {
+          await pglite.exec(`PREPARE ${statement.name} AS ${statement.text}`);
+          prepared.add(statement.name);
+        }
+        // EXECUTE takes no bind parameters: its arguments are literals (typed by the PREPARE)
+        const args = values.map(literal).join(", ");
+        return (await pglite.query<Row>(`EXECUTE ${statement.name}${args ? `(${args})` : ""}`)).rows;
+      },
+    },
     withSession: (fn) =>
       fn({
         query: async (sql, params) => (await pglite.query(sql, params as unknown[])).rows as never,
@@ -147,4 +188,13 @@ async function openPglite(dir: string): Promise<Database> {
       }
     },
   };
+}
+
+/** a value as an SQL literal (standard_conforming_strings: only quotes are doubled) */
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return "NULL";
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "NULL";
+  if (typeof v === "boolean") return v ? "true" : "false";
+  const text = v instanceof Date ? v.toISOString() : typeof v === "string" ? v : JSON.stringify(v);
+  return `'${text.replaceAll("'", "''")}'`;
 }

@@ -1,6 +1,7 @@
 // Carries events between instances over PostgreSQL LISTEN/NOTIFY. Outgoing messages name their
 // origin so an instance ignores its own; incoming ones are re-published on the local bus (an
 // execution change is re-read from the database: the row is the truth, the message a hint).
+import type { Sql } from "../db/database.ts";
 import type { Execution, PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { Notifier, EventPublisher } from "./publisher.ts";
@@ -17,22 +18,28 @@ export interface BridgeHandlers {
 /** NOTIFY payloads must stay under 8000 bytes */
 const MAX_PAYLOAD = 7500;
 
+// all the NOTIFYs of a flush in one statement, in order
+const NOTIFY = {
+  name: "jobgraph_notify",
+  text: "SELECT pg_notify($1::text, p) FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS n(p, i) ORDER BY i",
+};
+
 /**
- * NOTIFY through Prisma. Messages sent in the same tick travel together (one NOTIFY carrying a
- * list), which keeps a busy engine from spending a round trip per event; sends are
- * fire-and-forget and never throw into the caller. All the NOTIFYs of a flush go in ONE
- * statement, and one flush at a time is in flight (later messages wait for the next): NOTIFY
- * serialises on a cluster-wide lock at commit, so a burst (1,000 fires) sent as a hundred
- * concurrent statements would hold a hundred pool connections waiting on each other, and the
- * claims of every instance would queue behind them.
+ * NOTIFY, as a prepared statement on the pool (no Prisma on this path: it runs on every tick with
+ * events). Messages sent in the same tick travel together (one NOTIFY carrying a list), which
+ * keeps a busy engine from spending a round trip per event; sends are fire-and-forget and never
+ * throw into the caller. Messages arrive already serialised (the publisher serialises each once).
+ * All the NOTIFYs of a flush go in ONE statement, and one flush at a time is in flight (later
+ * messages wait for the next): NOTIFY serialises on a cluster-wide lock at commit, so a burst
+ * (1,000 fires) sent as a hundred concurrent statements would hold a hundred pool connections
+ * waiting on each other, and the claims of every instance would queue behind them.
  */
-export function createPgNotifier(prisma: PrismaClient, origin: string, logger: Logger): Notifier {
+export function createPgNotifier(sql: Sql, origin: string, logger: Logger): Notifier {
   let queue: string[] = [];
   let inFlight = false;
   const flush = () => {
     const messages = queue;
     queue = [];
-    if (!messages.length) return;
     const batches: string[][] = [[]];
     let size = 0;
     for (const m of messages) {
@@ -45,7 +52,8 @@ export function createPgNotifier(prisma: PrismaClient, origin: string, logger: L
     }
     const payloads = batches.map((batch) => `{"o":${JSON.stringify(origin)},"m":[${batch.join(",")}]}`);
     inFlight = true;
-    prisma.$executeRaw`SELECT pg_notify(${CHANNEL}, p) FROM unnest(${payloads}::text[]) WITH ORDINALITY AS n(p, i) ORDER BY i`
+    sql
+      .query(NOTIFY, [CHANNEL, JSON.stringify(payloads)])
       .catch((e) => logger.warn({ err: e }, "NOTIFY failed"))
       .finally(() => {
         inFlight = false;
@@ -53,9 +61,10 @@ export function createPgNotifier(prisma: PrismaClient, origin: string, logger: L
       });
   };
   return {
-    send(message) {
+    enabled: true,
+    sendJson(json) {
       if (!queue.length && !inFlight) setImmediate(flush);
-      queue.push(JSON.stringify(message));
+      queue.push(json);
     },
   };
 }
@@ -69,7 +78,7 @@ function reviveExecution(json: Record<string, unknown>): Execution {
   return row as unknown as Execution;
 }
 
-export const silentNotifier: Notifier = { send() {} };
+export const silentNotifier: Notifier = { enabled: false, sendJson() {} };
 
 export function createBridgeReceiver(deps: { prisma: PrismaClient; origin: string; events: EventPublisher; handlers: BridgeHandlers; logger: Logger }) {
   return async (payload: string) => {

@@ -5,7 +5,10 @@ import type { EventBus } from "./bus.ts";
 import type { BridgeMessage, JobgraphEvents, LogLineEvent } from "./types.ts";
 
 export interface Notifier {
-  send(message: BridgeMessage): void;
+  /** false: nobody to tell (PGlite), so nothing is serialised */
+  enabled: boolean;
+  /** a BridgeMessage, serialised */
+  sendJson(json: string): void;
 }
 
 /** rows larger than this (big params, results or log tails) are re-read by the receiver */
@@ -21,31 +24,37 @@ export class EventPublisher {
       bus.publish("executionStatus", String(row.taskId), row);
       bus.publish("executionStatus", "*", row);
     }
-    if (fromRemote) return;
+    if (fromRemote || !notifier.enabled) return;
+    // the row is serialised once, straight into the message
     const json = JSON.stringify(row);
-    notifier.send({ t: "execution", id: row.id, statusChanged, ...(json.length <= ROW_IN_MESSAGE_MAX ? { row: JSON.parse(json) } : {}) });
+    const head = `{"t":"execution","id":${row.id},"statusChanged":${statusChanged}`;
+    notifier.sendJson(json.length <= ROW_IN_MESSAGE_MAX ? `${head},"row":${json}}` : `${head}}`);
+  }
+
+  private send(message: BridgeMessage): void {
+    if (this.deps.notifier.enabled) this.deps.notifier.sendJson(JSON.stringify(message));
   }
 
   logLine(line: LogLineEvent, fromRemote = false): void {
     this.deps.bus.publish("logLine", String(line.executionId), line);
-    if (!fromRemote) this.deps.notifier.send({ t: "log", line: { ...line, text: line.text.slice(0, 4000) } });
+    if (!fromRemote) this.send({ t: "log", line: { ...line, text: line.text.slice(0, 4000) } });
   }
 
   /** new runnable work exists: wake the runners of the other instances */
   work(): void {
-    this.deps.notifier.send({ t: "work" });
+    this.send({ t: "work" });
   }
 
   taskChanged(id: number): void {
-    this.deps.notifier.send({ t: "task", id });
+    this.send({ t: "task", id });
   }
 
   alertDelivery(row: AlertDelivery, fromRemote = false): void {
     this.deps.bus.publish("alertDelivery", "*", row);
-    if (!fromRemote) this.deps.notifier.send({ t: "alertDelivery", id: row.id });
+    if (!fromRemote) this.send({ t: "alertDelivery", id: row.id });
   }
 
   schedulerChanged(): void {
-    this.deps.notifier.send({ t: "scheduler" });
+    this.send({ t: "scheduler" });
   }
 }

@@ -1,6 +1,6 @@
 // What an operator does the morning after: rerun a run (a workflow from its failure), backfill a
 // task's schedule over a past range, cancel or retry many runs at once. Every execution created
-// or changed here goes through the ExecutionService (insertRun + created, finishInTx,
+// or changed here goes through the ExecutionService (insertRun + created, insertReused,
 // cancelMatching): this module decides *which* runs, the state machine writes them.
 //
 // Decisions worth knowing:
@@ -97,25 +97,13 @@ export class Operations {
       const reused = reusableSteps(config.data, children, new Map(tasks.map((t) => [t.name, t.id])));
       const copies: Execution[] = [];
       for (const [stepId, old] of reused) {
-        const copy = await executions.insertRun(tx, {
-          taskId: old.taskId,
-          trigger: "RERUN",
-          scheduledAt: now,
-          params: old.params as Params,
-          triggeredBy: actor,
-          parentId: parent.id,
-          stepId,
-          rerunOfId: old.id,
-        });
-        const done = await executions.finishInTx(
+        const copy = await executions.insertReused(
           tx,
-          { id: copy.id, status: ["PENDING"] },
-          { status: "SUCCEEDED", result: old.result ?? undefined, logTail: old.logTail },
+          { taskId: old.taskId, trigger: "RERUN", scheduledAt: now, params: old.params as Params, triggeredBy: actor, parentId: parent.id, stepId },
+          old,
           now,
-          [],
-          { progress: 1, progressMessage: `reused: succeeded in execution #${old.id}`, processedItems: old.processedItems, totalItems: old.totalItems },
         );
-        copies.push(done!);
+        copies.push(copy);
       }
       return [parent, ...copies];
     });

@@ -136,7 +136,11 @@ export class RetentionJob {
   runOnce(): Promise<RetentionReport> {
     if (this.running) return this.running.catch(() => {}).then(() => this.runOnce());
     const run = this.pass();
-    this.running = run.finally(() => {
+    // a settled copy: a failed pass is the caller's error, not an unhandled rejection here
+    this.running = run.then(
+      () => {},
+      () => {},
+    ).finally(() => {
       this.running = null;
     });
     return run;

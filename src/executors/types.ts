@@ -18,8 +18,8 @@ export interface ExecutionContext {
   executionId: number;
   taskName: string;
   /** the run's logical time, `Execution.scheduledAt`: the nominal fire time it is for (a catch-up
-   *  of Monday's 06:00 fire says Monday 06:00), or the moment of a manual trigger (a retry's row
-   *  says when the retry was due). A sync processes this date, not today. */
+   *  of Monday's 06:00 fire says Monday 06:00), or the moment of a manual trigger; retries and
+   *  reruns keep the time of the run they repeat. A sync processes this date, not today. */
   scheduledAt: Date;
   /** the task's config, already validated for its kind when the task was saved */
   config: Record<string, unknown>;

@@ -4,8 +4,8 @@
 import os from "node:os";
 import type { Clock } from "../clock.ts";
 import type { EventPublisher } from "../events/publisher.ts";
-import type { ExecutionService } from "../executions/service.ts";
 import { resumeScheduler } from "../executions/state/fires.ts";
+import type { ExecutionState } from "../executions/state/index.ts";
 import type { PrismaClient, Task } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import { plannedNextRun } from "../tasks/service.ts";
@@ -19,7 +19,7 @@ export interface EngineDeps {
   clock: Clock;
   logger: Logger;
   events: EventPublisher;
-  executions: ExecutionService;
+  state: ExecutionState;
   fires: Fires;
   runner: Runner;
   workflows: WorkflowDriver;
@@ -79,7 +79,7 @@ export class Engine {
     deps.runner.start();
     await deps.workflows.resumeAll().catch((e) => deps.logger.error({ err: e }, "workflow resume failed"));
     this.every(deps.pollMs, () => deps.workflows.resumeAll());
-    this.every(Math.max(250, Math.floor(deps.leaseMs / 2)), () => deps.executions.sweepExpired());
+    this.every(Math.max(250, Math.floor(deps.leaseMs / 2)), () => deps.state.sweep());
     this.every(INSTANCE_BEAT_MS, () => this.beat());
     this.every(SCHEDULE_RESYNC_MS, () => this.syncAllTimers());
     this.running = true;

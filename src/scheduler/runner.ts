@@ -1,17 +1,22 @@
 // The runner claims PENDING executions for this instance (up to its concurrency), runs each
-// through its kind's executor, heart-beats their leases and records how they ended.
-// It is woken at once by a trigger in this process or a NOTIFY from another; a slow poll and a
-// timer for the next delayed retry are the safety net.
+// through its kind's executor, heart-beats their leases and records how they ended — every
+// write through the state machine (executions/state), which publishes it.
+// One wake path: the state machine's own changes (a run created here, an exclusive run ended
+// by someone else here) and the bridge's "work" messages from other instances call wake(); a
+// run of this runner frees its slot once, when its executor returns (its final write goes on
+// concurrently, so the slot refills without waiting for that round trip). A slow poll and a timer
+// for the next delayed run are the safety net.
 import type { Clock } from "../clock.ts";
 import type { AuditLog } from "../audit/service.ts";
 import { SYSTEM_ACTOR } from "../audit/service.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { EventPublisher } from "../events/publisher.ts";
 import type { JobgraphEvents } from "../events/types.ts";
-import { isFinal, type ExecutionService, type FinalState } from "../executions/service.ts";
+import type { Change, ExecutionState, FinalState } from "../executions/state/index.ts";
 import type { Execution, PrismaClient } from "../generated/prisma/client.ts";
 import type { TaskKind } from "../generated/prisma/enums.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { TaskCache } from "../tasks/cache.ts";
 import { ExecutionFailure, type Executor, type LogStream, type ProgressUpdate } from "../executors/types.ts";
 import type { WorkflowDriver } from "./workflow-driver.ts";
 
@@ -28,7 +33,8 @@ export class AbortReason extends Error {
 
 export interface RunnerDeps {
   prisma: PrismaClient;
-  executions: ExecutionService;
+  state: ExecutionState;
+  tasks: TaskCache;
   executors: Record<Exclude<TaskKind, "WORKFLOW">, Executor>;
   workflows: WorkflowDriver;
   bus: EventBus<JobgraphEvents>;
@@ -52,9 +58,19 @@ interface ActiveRun {
 const LOG_FLUSH_MS = 100;
 const LOG_TAIL_LINES = 40;
 const LOG_TAIL_CHARS = 4000;
+/** setTimeout's limit (a longer delay fires at once); a run due later is aimed at again then */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** a failed heart-beat (the database is unreachable) is tried again this soon */
+const HEARTBEAT_RETRY_MS = 250;
+
+/** a claimed workflow parent: it holds no lease and no slot (its engine drives it) */
+const isWorkflowParent = (row: Execution) => row.leaseExpiresAt === null;
 
 export class Runner {
+  /** runs holding a lease of this worker (executing, or writing their final state) */
   private readonly active = new Map<number, ActiveRun>();
+  /** runs whose executor is still running: these take the slots */
+  private executing = 0;
   private pumping = false;
   private again = false;
   private stopping = false;
@@ -74,16 +90,23 @@ export class Runner {
   start(): void {
     this.started = true;
     this.pollTimer = setInterval(() => this.wake(), this.deps.pollMs);
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(200, Math.floor(this.deps.leaseMs / 3)));
-    // anything that ends or becomes PENDING anywhere may free a slot or a queued run
-    this.unsubscribe.push(
-      this.deps.bus.on("executionStatus", "*", (row) => {
-        if (row.status === "PENDING") this.remember(row);
-        if (row.status === "PENDING" || isFinal(row.status)) this.wake();
-      }),
-    );
+    this.scheduleHeartbeat(Math.max(200, Math.floor(this.deps.leaseMs / 3)));
+    this.unsubscribe.push(this.deps.state.on((changes) => this.changed(changes)));
     this.wake();
     void this.rememberFromDatabase();
+  }
+
+  /** this instance's state changes: new work, or an exclusive run ended by someone else here */
+  private changed(changes: readonly Change[]): void {
+    let wake = false;
+    const now = this.deps.clock.now().getTime();
+    for (const { kind, row } of changes) {
+      if (kind === "created" && row.status === "PENDING") {
+        if (row.runAfter.getTime() <= now) wake = true;
+        else this.remember(row);
+      } else if (kind === "finished" && row.exclusive && !this.active.has(row.id)) wake = true;
+    }
+    if (wake) this.wake();
   }
 
   /** Ask for a claim pass soon (coalesced: many wakes, one pass at a time). */
@@ -101,11 +124,11 @@ export class Runner {
     try {
       do {
         this.again = false;
-        const free = this.deps.concurrency - this.active.size;
+        const free = this.deps.concurrency - this.executing;
         if (free <= 0 || this.stopping) break;
-        const rows = await this.deps.executions.claim(this.deps.workerId, free);
+        const rows = await this.deps.state.claim(this.deps.workerId, free);
         for (const row of rows) this.launch(row);
-        if (rows.length >= free) this.again = true;
+        if (rows.filter((r) => !isWorkflowParent(r)).length >= free) this.again = true;
       } while (this.again && !this.stopping);
     } catch (e) {
       this.deps.logger.error({ err: e }, "claim pass failed");
@@ -126,7 +149,7 @@ export class Runner {
       this.nextDueAt = null;
       this.wake();
       void this.rememberFromDatabase();
-    }, at - now + 5);
+    }, Math.min(at - now + 5, MAX_TIMER_MS));
   }
 
   /** at start and after each delayed run came due: aim at the next one the database knows */
@@ -145,18 +168,29 @@ export class Runner {
   private launch(row: Execution): void {
     const controller = new AbortController();
     const run: ActiveRun = { row, controller, done: Promise.resolve() };
-    this.active.set(row.id, run);
-    run.done = this.execute(row, controller)
+    const slot = !isWorkflowParent(row);
+    if (slot) {
+      this.active.set(row.id, run);
+      this.executing++;
+    }
+    let freed = !slot;
+    const freeSlot = () => {
+      if (freed) return;
+      freed = true;
+      this.executing--;
+      this.wake();
+    };
+    run.done = this.execute(row, controller, freeSlot)
       .catch((e) => this.deps.logger.error({ err: e, executionId: row.id }, "run failed unexpectedly"))
       .finally(() => {
         this.active.delete(row.id);
-        this.wake();
+        freeSlot();
       });
   }
 
-  private async execute(row: Execution, controller: AbortController): Promise<void> {
+  private async execute(row: Execution, controller: AbortController, freeSlot: () => void): Promise<void> {
     const { deps } = this;
-    const task = await deps.prisma.task.findUnique({ where: { id: row.taskId } });
+    const task = await deps.tasks.get(row.taskId);
     if (!task) return; // deleted meanwhile: its executions went with it
     if (task.kind === "WORKFLOW") {
       // a workflow parent holds no slot: its steps are runs of their own
@@ -195,28 +229,42 @@ export class Runner {
       clearTimeout(timeout);
       stopWatching();
     }
+    freeSlot();
     await output.close();
     const reason = controller.signal.reason;
     if (reason instanceof AbortReason && reason.kind === "lease") return; // someone else decided its end
-    const ended = await deps.executions.finishRun(row.id, deps.workerId, { ...final, logTail: output.tail() });
+    // retried across a short database outage, for as long as the lease would hold
+    const ended = await deps.state.finishRun(row.id, deps.workerId, { ...final, logTail: output.tail() });
     if (ended && reason instanceof AbortReason && reason.kind === "shutdown") {
       await deps.audit.record({ actor: SYSTEM_ACTOR, action: "execution.shutdownCancel", ok: true, taskId: task.id, executionId: row.id });
     }
   }
 
-  private async heartbeat(): Promise<void> {
-    const ids = [...this.active.values()].filter((r) => r.row.leaseExpiresAt !== null).map((r) => r.row.id);
-    if (!ids.length) return;
+  private scheduleHeartbeat(ms: number): void {
+    this.heartbeatTimer = setTimeout(() => {
+      void this.heartbeat().then((ok) => {
+        if (!this.started) return;
+        this.scheduleHeartbeat(ok ? Math.max(200, Math.floor(this.deps.leaseMs / 3)) : HEARTBEAT_RETRY_MS);
+      });
+    }, ms);
+  }
+
+  /** false when the database could not be reached (tried again soon: the lease must not lapse) */
+  private async heartbeat(): Promise<boolean> {
+    const ids = [...this.active.keys()];
+    if (!ids.length) return true;
     try {
-      const held = await this.deps.executions.heartbeat(ids, this.deps.workerId);
+      const held = await this.deps.state.heartbeat(ids, this.deps.workerId);
       for (const id of ids) {
         const run = this.active.get(id);
         if (!run) continue;
         if (!held.has(id)) run.controller.abort(new AbortReason("lease", "lease lost"));
         else if (held.get(id)) run.controller.abort(new AbortReason("cancel", "cancelled"));
       }
+      return true;
     } catch (e) {
       this.deps.logger.warn({ err: e }, "heartbeat failed");
+      return false;
     }
   }
 
@@ -237,7 +285,8 @@ export class Runner {
     }
     for (const run of this.active.values()) run.controller.abort(new AbortReason("shutdown", SHUTDOWN_CANCEL_ERROR));
     await all();
-    clearInterval(this.heartbeatTimer);
+    this.started = false;
+    clearTimeout(this.heartbeatTimer);
     while (this.pumping) await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -259,7 +308,8 @@ function abortedState(reason: unknown): FinalState {
 /**
  * Progress and output of one run on their way to the database. Progress writes are serialised
  * per run and coalesced (while one write is in flight, only the newest update waits), so a
- * chatty script cannot flood the database; log lines are flushed in small batches.
+ * chatty script cannot flood the database; log lines are flushed in small batches. The state
+ * machine writes what all runs have pending in one statement.
  */
 class RunOutput {
   private pendingProgress: ProgressUpdate | null = null;
@@ -287,7 +337,7 @@ class RunOutput {
       while (this.pendingProgress) {
         const u = this.pendingProgress;
         this.pendingProgress = null;
-        await this.deps.executions
+        await this.deps.state
           .progress(this.executionId, this.deps.workerId, {
             progress: u.progress,
             progressMessage: u.message,
@@ -322,7 +372,7 @@ class RunOutput {
     const batch = this.lines.splice(0);
     if (!batch.length) return;
     try {
-      const written = await this.deps.executions.appendLogs(this.executionId, batch, this.deps.maxLogLines);
+      const written = await this.deps.state.appendLogs(this.executionId, batch, this.deps.maxLogLines);
       for (const l of written) this.deps.events.logLine({ executionId: this.executionId, ...l });
     } catch (e) {
       this.logger.warn({ err: e }, "log write failed");

@@ -7,8 +7,6 @@ import type { Execution, Task } from "../generated/prisma/client.ts";
 export interface WorkflowDriver {
   /** the runner claimed a WORKFLOW execution (now RUNNING): create its first steps */
   start(parent: Execution, task: Task): Promise<void>;
-  /** a step of `parentId` reached a final state */
-  childFinished(parentId: number): void;
   /** cancel was requested on a RUNNING workflow parent */
   cancelRequested(parent: Execution): Promise<void>;
   /** start-up and safety poll: advance every RUNNING workflow (missed events, restarts, timeouts) */

@@ -28,7 +28,7 @@ import { AppError } from "../errors.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { EventPublisher } from "../events/publisher.ts";
 import type { JobgraphEvents } from "../events/types.ts";
-import { isFinal, type ExecutionService } from "../executions/service.ts";
+import { isFinal, type ExecutionState } from "../executions/state/index.ts";
 import { Prisma, type Execution, type PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
 import type { WorkflowDriver } from "../scheduler/workflow-driver.ts";
@@ -38,7 +38,7 @@ import { planWorkflow, type ParentProgress, type WorkflowPlan } from "./plan.ts"
 
 export interface WorkflowEngineDeps {
   prisma: PrismaClient;
-  executions: ExecutionService;
+  state: ExecutionState;
   events: EventPublisher;
   bus: EventBus<JobgraphEvents>;
   audit: AuditLog;
@@ -74,16 +74,23 @@ class Engine implements WorkflowEngine {
   /** RUNNING parents seen here: when one ends some other way, its children are cancelled at once */
   private readonly tracked = new Set<number>();
   private stopping = false;
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: (() => void)[];
 
   constructor(private readonly deps: WorkflowEngineDeps) {
-    // every step transition (here, or on another instance through the bridge) moves its parent
-    this.unsubscribe = deps.bus.on("executionStatus", "*", (row) => {
-      if (row.parentId !== null && (row.status === "RUNNING" || (isFinal(row.status) && row.status !== "SKIPPED"))) {
-        this.kick(row.parentId);
-      }
-      if (isFinal(row.status) && this.tracked.has(row.id)) this.kick(row.id);
-    });
+    this.unsubscribe = [
+      // every step transition (here, or on another instance through the bridge) moves its parent,
+      // once: this is the only path from a step's change to its parent
+      deps.bus.on("executionStatus", "*", (row) => {
+        if (row.parentId !== null && (row.status === "RUNNING" || (isFinal(row.status) && row.status !== "SKIPPED"))) {
+          this.kick(row.parentId);
+        }
+        if (isFinal(row.status) && this.tracked.has(row.id)) this.kick(row.id);
+      }),
+      // a RUNNING parent has no worker to abort it: its steps are cancelled from here
+      deps.state.onCancelRequested(async (row) => {
+        if (row.leaseExpiresAt === null) await this.cancelRequested(row);
+      }),
+    ];
   }
 
   // ── WorkflowDriver ─────────────────────────────────────────────────────────────────────────
@@ -91,10 +98,6 @@ class Engine implements WorkflowEngine {
   async start(parent: Execution): Promise<void> {
     this.tracked.add(parent.id);
     await this.advance(parent.id);
-  }
-
-  childFinished(parentId: number): void {
-    this.kick(parentId);
   }
 
   async cancelRequested(parent: Execution): Promise<void> {
@@ -163,7 +166,7 @@ class Engine implements WorkflowEngine {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    this.unsubscribe();
+    for (const off of this.unsubscribe) off();
     while (this.runs.size) await Promise.allSettled([...this.runs.values()].map((r) => r.promise));
   }
 
@@ -175,21 +178,23 @@ class Engine implements WorkflowEngine {
   }
 
   private async advanceOnce(parentId: number, skipLocked: boolean): Promise<void> {
-    const { prisma, executions, events } = this.deps;
+    const { prisma, state } = this.deps;
     const now = this.deps.clock.now();
     const outcome = await prisma.$transaction((tx) => this.decide(tx, parentId, skipLocked, now));
     if (!outcome) return;
     const { plan, parent } = outcome;
-    if (outcome.created.length) executions.created(outcome.created);
-    for (const row of outcome.skipped) events.executionChanged(row, true);
-    if (outcome.updated) events.executionChanged(outcome.updated, false);
+    // skipped steps were created already SKIPPED: published (and counted) as ended runs
+    state.publishChanged([
+      ...[...outcome.created, ...outcome.skipped].map((row) => ({ kind: "created" as const, row })),
+      ...(outcome.updated ? [{ kind: "progress" as const, row: outcome.updated }] : []),
+    ]);
     if (plan.finish) {
       const { status, error, result } = plan.finish;
-      await executions.finish({ id: parentId, status: ["RUNNING"] }, { status, error, result }, progressData(plan.progress));
+      await state.finish({ id: parentId, expect: ["RUNNING"], final: { status, error, result }, progress: progressData(plan.progress) });
     }
     for (const id of plan.cancel) {
       try {
-        await executions.cancel(id, plan.cancelActor);
+        await state.cancel(id, plan.cancelActor);
       } catch (e) {
         // finished meanwhile: nothing to cancel
         if (!(e instanceof AppError && e.code === "CONFLICT")) this.deps.logger.warn({ err: e, executionId: id }, "could not cancel a workflow step");
@@ -275,11 +280,11 @@ class Engine implements WorkflowEngine {
       plan.skip = plan.skip.filter((s) => taskIds.has(s.step.task));
     }
 
-    const { executions } = this.deps;
+    const { state } = this.deps;
     const created: Execution[] = [];
     for (const c of plan.create) {
       created.push(
-        await executions.insertRun(tx, {
+        await state.insertRun(tx, {
           taskId: taskIds.get(c.step.task)!,
           trigger: "WORKFLOW",
           scheduledAt: now,
@@ -291,7 +296,7 @@ class Engine implements WorkflowEngine {
       );
     }
     for (const r of plan.rerun) {
-      const retry = await executions.insertRun(tx, {
+      const retry = await state.insertRun(tx, {
         taskId: r.taskId,
         trigger: "RETRY",
         scheduledAt: now,
@@ -317,16 +322,14 @@ class Engine implements WorkflowEngine {
     }
     const skipped: Execution[] = [];
     for (const s of plan.skip) {
-      const row = await executions.insertRun(tx, {
-        taskId: taskIds.get(s.step.task)!,
-        trigger: "WORKFLOW",
-        scheduledAt: now,
-        triggeredBy: parent.triggeredBy,
-        parentId,
-        stepId: s.step.id,
-      });
-      const done = await executions.finishInTx(tx, { id: row.id, status: ["PENDING"] }, { status: "SKIPPED", error: s.error }, now, []);
-      if (done) skipped.push(done);
+      skipped.push(
+        await state.insertSkipped(
+          tx,
+          { taskId: taskIds.get(s.step.task)!, trigger: "WORKFLOW", scheduledAt: now, triggeredBy: parent.triggeredBy, parentId, stepId: s.step.id },
+          s.error,
+          now,
+        ),
+      );
     }
 
     // the parent's progress (when it ends now, the final write carries it instead)

@@ -1,0 +1,278 @@
+// npm run bench:peers — jobgraph beside graphile-worker 0.17.3, interleaved in ONE invocation on
+// the same PostgreSQL (a scratch database per measurement, dropped afterwards), ROUNDS rounds,
+// alternating which goes first. Other load on the machine hits both alike, so the same-run ratio
+// is the figure that counts. Measured:
+//  - drain: PEERS_DRAIN no-op runs queued up front, concurrency 10, until all are done (jobgraph
+//    keeps every run in history; graphile-worker deletes its jobs), with CPU ms per run in Node
+//    (process.cpuUsage) and in PostgreSQL (/proc/<pid>/stat of the database's backends), and the
+//    statements sent per run, counted at the driver (pg's Client.query: one round trip each);
+//  - latency: PEERS_TRIGGERS triggers 10 ms apart — jobgraph through GraphQL triggerTask over
+//    HTTP until RUNNING (startedAt), graphile-worker addJob until its task function starts;
+//  - jobgraph on embedded PGlite: a drain of PEERS_PGLITE_DRAIN runs.
+// JOBGRAPH_ROOT=/path/to/another/checkout measures that checkout's jobgraph instead (a "before").
+// PEERS_ONLY=jobgraph skips graphile-worker (with JOBGRAPH_ROOT, for the before figures).
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { Logger, makeWorkerUtils, run as runWorker, runMigrations } from "graphile-worker";
+import { createPostgresDatabase } from "../test/helpers/database.ts";
+import { benchSettings } from "./report.ts";
+
+const BASE = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 3);
+const DRAIN = Number(process.env.PEERS_DRAIN ?? 20_000);
+const TRIGGERS = Number(process.env.PEERS_TRIGGERS ?? 500);
+const PGLITE_DRAIN = Number(process.env.PEERS_PGLITE_DRAIN ?? 5_000);
+const CONCURRENCY = 10;
+const GAP_MS = 10;
+const ONLY_JOBGRAPH = process.env.PEERS_ONLY === "jobgraph";
+const ROOT = process.env.JOBGRAPH_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+// the jobgraph under test (this checkout, or JOBGRAPH_ROOT's)
+const { createApp } = (await import(path.join(ROOT, "src/app.ts"))) as typeof import("../src/app.ts");
+const { loadConfig } = (await import(path.join(ROOT, "src/config.ts"))) as typeof import("../src/config.ts");
+
+// ── counting at the driver ─────────────────────────────────────────────────────────────────────
+let statements = 0;
+const uncounted = new WeakSet<object>();
+const originalQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  if (!uncounted.has(this)) statements++;
+  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof originalQuery;
+
+async function adminClient(url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url });
+  uncounted.add(c);
+  await c.connect();
+  return c;
+}
+
+/** CPU (ms) used so far by the backends of database `name` (this machine's PostgreSQL) */
+async function backendCpu(admin: pg.Client, name: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+  const tick = 1000 / 100; // USER_HZ
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) * tick);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+const cpuDelta = (before: Map<number, number>, after: Map<number, number>) => [...after].reduce((s, [pid, ms]) => s + ms - (before.get(pid) ?? 0), 0);
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30 * 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Drain {
+  perSecond: number;
+  nodeMs: number;
+  pgMs: number;
+  statements: number;
+}
+
+const appConfig = () => ({ ...loadConfig({}), ...benchSettings("jobgraph-peers", CONCURRENCY) });
+
+// ── jobgraph ───────────────────────────────────────────────────────────────────────────────────
+async function jobgraphDrain(n: number, pglite = false): Promise<Drain> {
+  const db = pglite ? null : await createPostgresDatabase(BASE, "jobgraph_peers");
+  const app = await createApp({ config: appConfig(), database: db ? { url: db.url, poolSize: CONCURRENCY + 10 } : { pgliteDir: "memory://" }, http: false });
+  const name = db ? new URL(db.url).pathname.slice(1) : "";
+  const admin = db ? await adminClient(db.url) : null;
+  try {
+    const { prisma } = app.db;
+    const task = await prisma.task.create({ data: { name: "noop", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: "ALLOW" } });
+    await prisma.$executeRawUnsafe(
+      `INSERT INTO "Execution" ("taskId", trigger, manual, "scheduledAt", "runAfter", "updatedAt")
+       SELECT ${task.id}, 'MANUAL', true, now(), now(), now() FROM generate_series(1, ${n})`,
+    );
+    const done = async () =>
+      admin
+        ? (await admin.query(`SELECT count(*)::int AS n FROM "Execution" WHERE status = 'SUCCEEDED'`)).rows[0].n >= n
+        : (await prisma.execution.count({ where: { status: "SUCCEEDED" } })) >= n;
+    const pgBefore = admin ? await backendCpu(admin, name) : new Map();
+    const cpu0 = process.cpuUsage();
+    const s0 = statements;
+    const t0 = performance.now();
+    app.engine.wakeRunner();
+    await waitUntil(done, "jobgraph drain");
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const pgAfter = admin ? await backendCpu(admin, name) : new Map();
+    return { perSecond: n / seconds, nodeMs: (cpu.user + cpu.system) / 1000 / n, pgMs: cpuDelta(pgBefore, pgAfter) / n, statements: (statements - s0) / n };
+  } finally {
+    await admin?.end();
+    await app.stop();
+    await db?.drop();
+  }
+}
+
+async function jobgraphLatency(): Promise<number[]> {
+  const db = await createPostgresDatabase(BASE, "jobgraph_peers");
+  const app = await createApp({ config: appConfig(), database: { url: db.url, poolSize: CONCURRENCY + 10 } });
+  try {
+    const token = await app.tokens.mint({ sub: "bench", role: "admin" });
+    const gql = async (query: string, variables?: object) => {
+      const res = await fetch(app.http!.url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+      const body = (await res.json()) as { data?: Record<string, { id: string }>; errors?: unknown };
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data!;
+    };
+    const task = (await gql(`mutation { createTask(input: { name: "noop", kind: HANDLER, config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: ALLOW }) { id } }`)).createTask!.id;
+    const decode = (id: string) => Number(Buffer.from(id, "base64").toString().split(":")[1]);
+    const sent = new Map<number, number>();
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i < TRIGGERS; i++) {
+      const at = Date.now();
+      inFlight.push(gql(`mutation($id: ID!) { triggerTask(id: $id) { id } }`, { id: task }).then((d) => void sent.set(decode(d.triggerTask!.id), at)));
+      await new Promise((r) => setTimeout(r, GAP_MS));
+    }
+    await Promise.all(inFlight);
+    const ids = [...sent.keys()];
+    await waitUntil(async () => (await app.db.prisma.execution.count({ where: { id: { in: ids }, startedAt: { not: null } } })) === ids.length, "jobgraph runs to start");
+    const rows = await app.db.prisma.execution.findMany({ where: { id: { in: ids } }, select: { id: true, startedAt: true } });
+    return rows.map((r) => r.startedAt!.getTime() - sent.get(r.id)!);
+  } finally {
+    await app.stop();
+    await db.drop();
+  }
+}
+
+// ── graphile-worker ────────────────────────────────────────────────────────────────────────────
+const silent = new Logger(() => () => {});
+
+/** a pool of our own for graphile-worker, ended before its database is dropped */
+function graphilePool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: CONCURRENCY + 2 });
+  pool.on("error", () => {});
+  return pool;
+}
+
+async function graphileDrain(n: number): Promise<Drain> {
+  const db = await createPostgresDatabase(BASE, "graphile_peers");
+  const name = new URL(db.url).pathname.slice(1);
+  const admin = await adminClient(db.url);
+  const pgPool = graphilePool(db.url);
+  try {
+    await runMigrations({ pgPool, logger: silent });
+    const utils = await makeWorkerUtils({ pgPool, logger: silent });
+    for (let i = 0; i < n; i += 5000) {
+      await utils.addJobs(Array.from({ length: Math.min(5000, n - i) }, () => ({ identifier: "noop", payload: {} })));
+    }
+    await utils.release();
+    let done = 0;
+    const pgBefore = await backendCpu(admin, name);
+    const cpu0 = process.cpuUsage();
+    const s0 = statements;
+    const t0 = performance.now();
+    const runner = await runWorker({ pgPool, concurrency: CONCURRENCY, noHandleSignals: true, pollInterval: 2000, logger: silent, taskList: { noop: async () => void done++ } });
+    await waitUntil(async () => done >= n, "graphile-worker drain");
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const pgAfter = await backendCpu(admin, name);
+    const result = { perSecond: n / seconds, nodeMs: (cpu.user + cpu.system) / 1000 / n, pgMs: cpuDelta(pgBefore, pgAfter) / n, statements: (statements - s0) / n };
+    await runner.stop();
+    return result;
+  } finally {
+    await admin.end();
+    await pgPool.end();
+    await db.drop();
+  }
+}
+
+async function graphileLatency(): Promise<number[]> {
+  const db = await createPostgresDatabase(BASE, "graphile_peers");
+  const pgPool = graphilePool(db.url);
+  try {
+    await runMigrations({ pgPool, logger: silent });
+    const latencies: number[] = [];
+    const runner = await runWorker({
+      pgPool,
+      concurrency: CONCURRENCY,
+      noHandleSignals: true,
+      pollInterval: 2000,
+      logger: silent,
+      taskList: { lat: async (payload) => void latencies.push(Date.now() - (payload as { sent: number }).sent) },
+    });
+    const utils = await makeWorkerUtils({ pgPool, logger: silent });
+    const inFlight: Promise<unknown>[] = [];
+    for (let i = 0; i < TRIGGERS; i++) {
+      inFlight.push(utils.addJob("lat", { sent: Date.now() }));
+      await new Promise((r) => setTimeout(r, GAP_MS));
+    }
+    await Promise.all(inFlight);
+    await waitUntil(async () => latencies.length >= TRIGGERS, "graphile-worker jobs to start");
+    await utils.release();
+    await runner.stop();
+    return latencies;
+  } finally {
+    await pgPool.end();
+    await db.drop();
+  }
+}
+
+// ── report ─────────────────────────────────────────────────────────────────────────────────────
+const median = (xs: number[]) => quantile(xs, 0.5);
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
+}
+const f = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const range = (xs: number[]) => `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
+
+function line(label: string, ours: number[], theirs: number[] | null): void {
+  // jobgraph ÷ graphile-worker: above 1 is better for throughput, below 1 for costs and latency
+  const ratio = theirs ? median(ours) / median(theirs) : null;
+  console.log([label.padEnd(44), range(ours).padEnd(24), (theirs ? range(theirs) : "-").padEnd(24), ratio === null ? "-" : `${ratio.toFixed(2)}×`].join(" "));
+}
+
+const jg = { drain: [] as Drain[], p50: [] as number[], p99: [] as number[] };
+const gw = { drain: [] as Drain[], p50: [] as number[], p99: [] as number[] };
+const pglite: Drain[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  const order = round % 2 === 1 ? ["jobgraph", "graphile"] : ["graphile", "jobgraph"];
+  for (const who of order) {
+    if (who === "graphile" && ONLY_JOBGRAPH) continue;
+    if (who === "jobgraph") {
+      jg.drain.push(await jobgraphDrain(DRAIN));
+      const lat = await jobgraphLatency();
+      jg.p50.push(median(lat));
+      jg.p99.push(quantile(lat, 0.99));
+    } else {
+      gw.drain.push(await graphileDrain(DRAIN));
+      const lat = await graphileLatency();
+      gw.p50.push(median(lat));
+      gw.p99.push(quantile(lat, 0.99));
+    }
+    console.error(`round ${round}: ${who} done`);
+  }
+  if (PGLITE_DRAIN > 0) pglite.push(await jobgraphDrain(PGLITE_DRAIN, true));
+}
+
+const theirs = ONLY_JOBGRAPH ? null : gw;
+console.log(`\nbench:peers — ${new Date().toISOString()}, ${os.cpus().length} cores, node ${process.version}, jobgraph from ${ROOT}, ${ROUNDS} rounds, medians (min–max)`);
+console.log(`drain: ${DRAIN} no-op runs, concurrency ${CONCURRENCY}; latency: ${TRIGGERS} triggers ${GAP_MS} ms apart; PGlite drain: ${PGLITE_DRAIN}`);
+console.log(["figure".padEnd(44), "jobgraph".padEnd(24), "graphile-worker".padEnd(24), "ratio"].join(" "));
+line("drain, runs/s", jg.drain.map((d) => d.perSecond), theirs?.drain.map((d) => d.perSecond) ?? null);
+line("CPU per run in Node, ms", jg.drain.map((d) => d.nodeMs), theirs?.drain.map((d) => d.nodeMs) ?? null);
+line("CPU per run in PostgreSQL, ms", jg.drain.map((d) => d.pgMs), theirs?.drain.map((d) => d.pgMs) ?? null);
+line("CPU per run in total, ms", jg.drain.map((d) => d.nodeMs + d.pgMs), theirs?.drain.map((d) => d.nodeMs + d.pgMs) ?? null);
+line("statements (round trips) per run", jg.drain.map((d) => d.statements), theirs?.drain.map((d) => d.statements) ?? null);
+line("trigger → RUNNING p50, ms", jg.p50, theirs?.p50 ?? null);
+line("trigger → RUNNING p99, ms", jg.p99, theirs?.p99 ?? null);
+if (pglite.length) {
+  line("PGlite drain, runs/s", pglite.map((d) => d.perSecond), null);
+  line("PGlite CPU per run (Node incl. PGlite), ms", pglite.map((d) => d.nodeMs), null);
+}
+process.exit(0);

@@ -1,0 +1,87 @@
+// The claim: one statement that takes up to :limit runnable PENDING rows for a worker and applies
+// every task's overlap policy — the one place that policy lives:
+//   ALLOW, or a forced run        → runs, whatever else of the task is running
+//   SKIP / QUEUE (exclusive runs) → runs when nothing of the task is RUNNING (and only the first
+//                                   such candidate of the task in this batch); otherwise
+//                                   SKIP skips a new fire or request (SKIPPED), while a catch-up,
+//                                   retry or workflow step — the rest of a run already decided
+//                                   on — waits its turn, as QUEUE does
+//   a disabled task               → SKIPPED (a workflow step: FAILED, so the workflow says why)
+// Candidates come from the partial index of PENDING rows in (runAfter, id) order, locked with
+// SKIP LOCKED, so instances never take the same row and a claim costs O(batch). A RUNNING row
+// that is `exclusive` is unique per task (a partial unique index): when two instances' claims
+// race for one task, the second fails and is run again, and then sees the winner's run.
+// Workflow parents are claimed too, without a lease or a slot (their engine drives them).
+import type { Sql } from "../../db/database.ts";
+import { finishCtes, finSelect, FINISHED_ROWS, toChanges, type ChangeRow } from "./finish.ts";
+import { run, statement } from "./sql.ts";
+import type { Change } from "./types.ts";
+
+const RUNNING_OF_TASK = `EXISTS (SELECT 1 FROM "Execution" r WHERE r."taskId" = e."taskId" AND r.status = 'RUNNING')`;
+const SKIPPABLE = `(e."parentId" IS NULL AND e.trigger IN ('SCHEDULE', 'MANUAL'))`;
+const EXCLUSIVE = `(t."overlapPolicy" <> 'ALLOW' AND NOT e.force)`;
+
+const CLAIM = statement<"now" | "worker" | "limit" | "window" | "leaseMs", ChangeRow>(
+  "jobgraph_claim",
+  `WITH cand AS (
+     SELECT e.id FROM "Execution" e JOIN "Task" t ON t.id = e."taskId"
+     WHERE e.status = 'PENDING' AND e."runAfter" <= :now::timestamptz
+       -- runs that could only wait behind a running one are left out, so a long queue of one task
+       -- cannot fill the window and starve the others
+       AND (NOT ${EXCLUSIVE} OR NOT t.enabled OR (t."overlapPolicy" = 'SKIP' AND ${SKIPPABLE}) OR NOT ${RUNNING_OF_TASK})
+     ORDER BY e."runAfter", e.id
+     LIMIT :window::int
+     FOR NO KEY UPDATE OF e SKIP LOCKED
+   ),
+   decided AS (
+     SELECT e.id, e."runAfter", t.kind, t.name, ${EXCLUSIVE} AS exclusive,
+       CASE
+         WHEN NOT t.enabled THEN CASE WHEN e."parentId" IS NULL THEN 'SKIPPED' ELSE 'FAILED' END
+         WHEN NOT ${EXCLUSIVE} THEN 'RUN'
+         WHEN NOT ${RUNNING_OF_TASK}
+              AND row_number() OVER (PARTITION BY e."taskId", ${EXCLUSIVE} ORDER BY e."runAfter", e.id) = 1 THEN 'RUN'
+         WHEN t."overlapPolicy" = 'SKIP' AND ${SKIPPABLE} THEN 'SKIP'
+         ELSE 'WAIT'
+       END AS decision
+     FROM cand c JOIN "Execution" e ON e.id = c.id JOIN "Task" t ON t.id = e."taskId"
+   ),
+   slotted AS (
+     SELECT d.*, row_number() OVER (PARTITION BY d.decision = 'RUN' AND d.kind <> 'WORKFLOW' ORDER BY d."runAfter", d.id) AS slot
+     FROM decided d
+   ),
+   claimed AS (
+     UPDATE "Execution" e SET status = 'RUNNING', "startedAt" = :now::timestamptz, "workerId" = :worker::text,
+       "heartbeatAt" = :now::timestamptz,
+       "leaseExpiresAt" = CASE WHEN s.kind = 'WORKFLOW' THEN NULL ELSE :now::timestamptz + :leaseMs::int * interval '1 millisecond' END,
+       exclusive = s.exclusive, "updatedAt" = :now::timestamptz
+     FROM slotted s
+     WHERE e.id = s.id AND s.decision = 'RUN' AND (s.kind = 'WORKFLOW' OR s.slot <= :limit::int)
+     RETURNING e.*
+   ),
+   fin AS (${finSelect("slotted", {
+     id: "id",
+     status: "CASE WHEN decision = 'FAILED' THEN 'FAILED' ELSE 'SKIPPED' END",
+     error: `CASE WHEN decision = 'SKIP' THEN 'skipped: a previous run of "' || name || '" was still running (overlap policy SKIP)'
+             ELSE 'task "' || name || '" is disabled' END`,
+     expect: "ARRAY['PENDING']",
+   })} WHERE decision IN ('SKIP', 'SKIPPED', 'FAILED')),
+   ${finishCtes()}
+   SELECT 'claimed' AS change, claimed.* FROM claimed UNION ALL ${FINISHED_ROWS}`,
+);
+
+/** the unique index that keeps exclusive runs of one task from overlapping */
+const EXCLUSIVE_KEY = "Execution_exclusive_running_key";
+const MAX_ATTEMPTS = 5;
+
+export async function claim(deps: { sql: Sql; now: () => Date; leaseMs: number }, worker: string, limit: number): Promise<Change[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const rows = await run(deps.sql, CLAIM, { now: deps.now(), worker, limit, window: limit * 4, leaseMs: deps.leaseMs });
+      return toChanges(rows);
+    } catch (e) {
+      const err = e as { code?: string; constraint?: string; message?: string };
+      const lostRace = err.code === "23505" && (err.constraint === EXCLUSIVE_KEY || err.message?.includes(EXCLUSIVE_KEY));
+      if (!lostRace || attempt >= MAX_ATTEMPTS) throw e;
+    }
+  }
+}
