@@ -135,6 +135,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       leaseMs: config.leaseMs,
       pollMs: config.pollMs,
       maxLogLines: config.maxLogLines,
+      jsonLimits: config.limits.json,
     });
     const fires = new Fires({
       prisma,

@@ -317,4 +317,16 @@ describe("stored JSON is bounded", () => {
     const d = await tight.gql(CREATE, { input: { name: "tight-json", kind: "HANDLER", config: { handler: "demo.sleep", defaults: nested(5) } } });
     expect(d.errors?.[0]?.message).toMatch(/deeper than 5 levels/);
   });
+
+  test("a run whose result is over 256 KB or nested over 64 fails saying so, and stores no result", async () => {
+    const emit = (value: string) => `process.stdout.write("::jobgraph " + JSON.stringify({ result: ${value} }) + "\\n")`;
+    const big = await createTask(t, { name: "huge-result", kind: "COMMAND", config: { command: process.execPath, args: ["-e", emit(`{ blob: "r".repeat(300 * 1024) }`)] } });
+    const deep = await createTask(t, { name: "deep-result", kind: "COMMAND", config: { command: process.execPath, args: ["-e", emit(`JSON.parse("[".repeat(100) + "]".repeat(100))`)] } });
+    const fine = await createTask(t, { name: "fine-result", kind: "COMMAND", config: { command: process.execPath, args: ["-e", emit(`{ rows: 3 }`)] } });
+    const ends = await Promise.all([big, deep, fine].map(async (task) => waitForFinal(t, (await trigger(t, task.id)).id, 60_000)));
+    expect(ends[0]).toMatchObject({ status: "FAILED", result: null });
+    expect(ends[0].error).toMatch(/^result is \d+ bytes as JSON; at most 262144 are allowed$/);
+    expect(ends[1]).toMatchObject({ status: "FAILED", result: null, error: "result is nested deeper than 64 levels" });
+    expect(ends[2]).toMatchObject({ status: "SUCCEEDED", result: { rows: 3 } });
+  }, 90_000);
 });

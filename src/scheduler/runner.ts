@@ -19,6 +19,7 @@ import type { Logger } from "../logging/logger.ts";
 import type { TaskCache } from "../tasks/cache.ts";
 import { ExecutionFailure, type Executor, type LogStream, type ProgressUpdate } from "../executors/types.ts";
 import type { WorkflowDriver } from "./workflow-driver.ts";
+import { checkJson, type JsonLimits } from "../validation/json-limits.ts";
 
 /** The error of a run cancelled because its instance stopped (not by anybody's decision). */
 export const SHUTDOWN_CANCEL_ERROR = "cancelled: instance shutting down";
@@ -47,6 +48,8 @@ export interface RunnerDeps {
   leaseMs: number;
   pollMs: number;
   maxLogLines: number;
+  /** what a run's result may be (size, depth): the bound every stored JSON has */
+  jsonLimits: JsonLimits;
 }
 
 interface ActiveRun {
@@ -229,6 +232,7 @@ export class Runner {
       clearTimeout(timeout);
       stopWatching();
     }
+    final = boundedResult(final, deps.jsonLimits);
     freeSlot();
     await output.close();
     const reason = controller.signal.reason;
@@ -385,5 +389,19 @@ class RunOutput {
     this.flushTimer = undefined;
     this.flushing = this.flushing.then(() => this.flush());
     await Promise.all([this.flushing, this.progressWrite]);
+  }
+}
+
+/** A result larger or deeper than stored JSON may be is not stored: a run that succeeded with it
+ *  fails, saying why (the task's output is bad input like any other); other ends keep their
+ *  status and say it too. */
+export function boundedResult(final: FinalState, limits: JsonLimits): FinalState {
+  if (final.result === undefined || final.result === null) return final;
+  try {
+    checkJson(final.result, "result", limits);
+    return final;
+  } catch (e) {
+    const why = (e as Error).message;
+    return { ...final, status: final.status === "SUCCEEDED" ? "FAILED" : final.status, result: null, error: final.error ? `${final.error}; ${why}` : why };
   }
 }
