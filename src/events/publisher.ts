@@ -17,6 +17,7 @@ export class EventPublisher {
   executionChanged(row: Execution, statusChanged: boolean, fromRemote = false): void {
     const { bus, notifier } = this.deps;
     bus.publish("execution", String(row.id), row);
+    bus.publish("execution", "*", row);
     if (statusChanged) {
       bus.publish("executionStatus", String(row.taskId), row);
       bus.publish("executionStatus", "*", row);
@@ -36,11 +37,14 @@ export class EventPublisher {
     this.deps.notifier.send({ t: "work" });
   }
 
-  taskChanged(id: number): void {
-    this.deps.notifier.send({ t: "task", id });
+  taskChanged(id: number, fromRemote = false): void {
+    this.deps.bus.publish("task", String(id), { id });
+    this.deps.bus.publish("task", "*", { id });
+    if (!fromRemote) this.deps.notifier.send({ t: "task", id });
   }
 
-  schedulerChanged(): void {
-    this.deps.notifier.send({ t: "scheduler" });
+  schedulerChanged(fromRemote = false): void {
+    this.deps.bus.publish("scheduler", "*", {});
+    if (!fromRemote) this.deps.notifier.send({ t: "scheduler" });
   }
 }

@@ -7,6 +7,9 @@ import "./types/task.ts";
 import "./types/execution.ts";
 import "./types/scheduler.ts";
 import "./types/audit.ts";
+import "./types/task-fires.ts";
+import "./types/stats-series.ts";
+import "./types/live.ts";
 
 let schema: GraphQLSchema | undefined;
 

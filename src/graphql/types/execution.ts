@@ -283,7 +283,7 @@ builder.subscriptionFields((t) => ({
  * on the generator, but an async generator holds return() until its pending `await` settles —
  * on a quiet topic, never. Closing the bus subscription first settles that await at once.
  */
-function closingWith<T>(live: { close(): void }, body: AsyncIterable<T>): AsyncGenerator<T> {
+export function closingWith<T>(live: { close(): void }, body: AsyncIterable<T>): AsyncGenerator<T> {
   const stream = (async function* () {
     try {
       yield* body;
