@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GraphQLError } from "graphql";
 import { createYoga } from "graphql-yoga";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Viewer } from "../auth/roles.ts";
@@ -48,7 +49,10 @@ export async function startHttpServer(opts: {
 
   const yoga = createYoga<{ req?: IncomingMessage; connectionParams?: Record<string, unknown> }, Context>({
     schema: getSchema(),
-    graphiql: { title: "jobgraph", subscriptionsProtocol: "WS" },
+    // GraphiQL from the installed package (no CDN: works offline). Subscriptions go over SSE, so
+    // the headers tab's Authorization reaches them as a plain HTTP header.
+    graphiql: { title: "jobgraph", subscriptionsProtocol: "SSE", defaultHeaders: JSON.stringify({ Authorization: "Bearer <the token npm start printed>" }) },
+    renderGraphiQL,
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error) },
     context: async ({ request, connectionParams }) => {
