@@ -14,6 +14,7 @@ import { AppError } from "../errors.ts";
 import type { Context, Services } from "../graphql/context.ts";
 import { createErrorMasker } from "../graphql/errors.ts";
 import { getSchema } from "../graphql/schema.ts";
+import { createDashboard } from "./dashboard.ts";
 
 export interface PlainEndpoints {
   /** database reachable and engine started */
@@ -63,8 +64,10 @@ export async function startHttpServer(opts: {
     },
   });
 
+  const dashboard = createDashboard({ logger: services.logger });
   const server = createServer(async (req, res) => {
     try {
+      if (await dashboard.handle(req, res)) return;
       const path = (req.url ?? "/").split("?")[0];
       if (req.method === "GET" && path === "/health") return send(res, 200, "application/json", JSON.stringify({ status: "ok" }));
       if (req.method === "GET" && path === "/ready") {
