@@ -32,7 +32,7 @@ export async function statsSeries(
   if (count > MAX_BUCKETS) throw validation("bucketSeconds", `at most ${MAX_BUCKETS} buckets: widen bucketSeconds or narrow the range`);
   const task = taskId ? Prisma.sql`AND e."taskId" = ${taskId}` : Prisma.empty;
   const rows = await prisma.$queryRaw<Row[]>`
-    SELECT date_bin(${bucketSeconds} * interval '1 second', e."scheduledAt", ${from}::timestamp) AS start,
+    SELECT date_bin(${bucketSeconds} * interval '1 second', e."scheduledAt", ${from}::timestamptz) AS start,
            count(*)::int AS total,
            (count(*) FILTER (WHERE e.status = 'SUCCEEDED'))::int AS succeeded,
            (count(*) FILTER (WHERE e.status = 'FAILED'))::int AS failed,
