@@ -155,6 +155,7 @@ test("a workflow run draws its DAG and every step changes state live", async () 
   await poll(() => page.locator("[data-step=stock_list]").getAttribute("data-status")).toBe("RUNNING");
   await screenshot(page, `${backend}-workflow`);
   await poll(() => page.getByTestId("exec-status").textContent(), { timeout: 30_000 }).toBe("SUCCEEDED");
+  await poll(() => page.locator("[data-step=trading_calendar]").getAttribute("data-status")).toBe("SUCCEEDED");
   const steps = await page.evaluate(() => (window as unknown as { steps: Record<string, string[]> }).steps);
   expect(steps.stock_list).toContain("RUNNING");
   expect(steps.stock_list!.at(-1)).toBe("SUCCEEDED");

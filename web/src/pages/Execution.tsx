@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useMutation, useQuery, useSubscription } from "urql";
 import { graphql } from "../gql";
-import { Card, ErrorNote, Json, Progress, Status, isActive } from "../components/ui";
+import { Card, ErrorNote, Json, Progress, Status, isActive, isFinal } from "../components/ui";
 import { Dag, type DagStep, type StepState } from "../components/Dag";
 import { dateTime, duration, eta } from "../lib/format";
 import { useActiveExecutions, useRefetchOnReconnect } from "../lib/live";
@@ -135,7 +135,13 @@ function WorkflowSteps({ executionId, config, childRuns }: { executionId: string
   const merged = new Map<string, StepState>();
   for (const c of childRuns) if (c.stepId) merged.set(c.stepId, { executionId: c.id, status: c.status, progress: c.progress });
   for (const [step, state] of ended.current) merged.set(step, state);
-  for (const a of active.items.values()) if (a.parent?.id === executionId && a.stepId) merged.set(a.stepId, { executionId: a.id, status: a.status, progress: a.progress });
+  for (const a of active.items.values()) {
+    if (a.parent?.id !== executionId || !a.stepId) continue;
+    // a fresher read may already know this very run ended (its batch is on its way)
+    const known = merged.get(a.stepId);
+    if (known?.executionId === a.id && isFinal(known.status)) continue;
+    merged.set(a.stepId, { executionId: a.id, status: a.status, progress: a.progress });
+  }
   return (
     <Card title="Workflow steps">
       <div className="dag-box"><Dag steps={steps} states={merged} /></div>
