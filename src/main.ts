@@ -84,6 +84,7 @@ async function start() {
       [
         "",
         `  jobgraph is running on ${backend}`,
+        `  Dashboard: ${new URL(app.http!.url).origin}/  (paste the admin token below)`,
         `  GraphiQL: ${app.http!.url}`,
         `  The JWT secret lives in ${path.join(config.dataDir, "jwt-secret")}${app.generatedSecret ? " (generated now)" : ""}.`,
         `  Admin token, valid ${DEFAULT_TOKEN_LIFETIME} (send as 'Authorization: Bearer <token>'):`,

@@ -3,11 +3,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
-import type { Client } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTestDatabase, testBackend } from "./helpers/database.ts";
-import { collect, createTask, getExecution, sleep, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
+import { collect, createTask, getExecution, listen, sleep, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 import { scriptFolder } from "./helpers/scripts.ts";
 
 let t: TestApp;
@@ -25,27 +24,6 @@ afterAll(async () => {
   scripts.remove();
 });
 
-
-/** Subscribes in the background, collecting events until stop() (which returns them). */
-function listen<T = any>(client: Client, query: string, variables: Record<string, unknown>) {
-  const events: T[] = [];
-  const iterator = client.iterate<T>({ query, variables });
-  const done = (async () => {
-    for await (const msg of iterator) {
-      if (msg.errors?.length) throw new Error(`subscription errors: ${JSON.stringify(msg.errors)}`);
-      events.push(Object.values(msg.data as object)[0] as T);
-    }
-  })();
-  done.catch(() => {}); // surfaced by stop()
-  return {
-    events,
-    async stop(): Promise<T[]> {
-      await iterator.return?.();
-      await done;
-      return events;
-    },
-  };
-}
 
 /** GraphQL subscriptions the server currently holds (engine listeners excluded) */
 const subscribers = () => t.app.services.bus.subscriberCount();

@@ -107,9 +107,11 @@ export function createBridgeReceiver(deps: { prisma: PrismaClient; origin: strin
           deps.handlers.work();
           break;
         case "task":
+          deps.events.taskChanged(m.id, true);
           deps.handlers.taskChanged(m.id);
           break;
         case "scheduler":
+          deps.events.schedulerChanged(true);
           deps.handlers.schedulerChanged();
           break;
         case "alertDelivery": {

@@ -20,6 +20,7 @@ export class EventPublisher {
   executionChanged(row: Execution, statusChanged: boolean, fromRemote = false): void {
     const { bus, notifier } = this.deps;
     bus.publish("execution", String(row.id), row);
+    bus.publish("execution", "*", row);
     if (statusChanged) {
       bus.publish("executionStatus", String(row.taskId), row);
       bus.publish("executionStatus", "*", row);
@@ -45,8 +46,10 @@ export class EventPublisher {
     this.send({ t: "work" });
   }
 
-  taskChanged(id: number): void {
-    this.send({ t: "task", id });
+  taskChanged(id: number, fromRemote = false): void {
+    this.deps.bus.publish("task", String(id), { id });
+    this.deps.bus.publish("task", "*", { id });
+    if (!fromRemote) this.send({ t: "task", id });
   }
 
   alertDelivery(row: AlertDelivery, fromRemote = false): void {
@@ -54,7 +57,8 @@ export class EventPublisher {
     if (!fromRemote) this.send({ t: "alertDelivery", id: row.id });
   }
 
-  schedulerChanged(): void {
-    this.send({ t: "scheduler" });
+  schedulerChanged(fromRemote = false): void {
+    this.deps.bus.publish("scheduler", "*", {});
+    if (!fromRemote) this.send({ t: "scheduler" });
   }
 }

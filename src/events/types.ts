@@ -10,7 +10,8 @@ export interface LogLineEvent {
 
 /** Topics of the in-process bus; the key says whose events (an execution id, a task id or "*"). */
 export type JobgraphEvents = {
-  /** every change of one execution (status, progress, cancel request, …) — key: execution id */
+  /** every change of one execution (status, progress, cancel request, …) — key: execution id,
+   *  and "*" for every execution (the dashboard's coalesced view of all running work) */
   execution: Execution;
   /** status changes only — key: task id, and "*" for all tasks */
   executionStatus: Execution;
@@ -18,6 +19,10 @@ export type JobgraphEvents = {
   logLine: LogLineEvent;
   /** an alert delivery was created or reached DELIVERED / FAILED — key: "*" */
   alertDelivery: AlertDelivery;
+  /** a task was created, changed or deleted — key: task id, and "*" */
+  task: { id: number };
+  /** the scheduler was paused or resumed — key: "*" */
+  scheduler: Record<string, never>;
 };
 
 /** What travels between instances over LISTEN/NOTIFY (kept small: NOTIFY payloads are < 8 kB). */

@@ -10,6 +10,9 @@ import "./types/audit.ts";
 import "./types/calendar.ts";
 import "./types/alert.ts";
 import "./types/operations.ts";
+import "./types/task-fires.ts";
+import "./types/stats-series.ts";
+import "./types/live.ts";
 
 let schema: GraphQLSchema | undefined;
 

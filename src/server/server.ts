@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GraphQLError } from "graphql";
 import { createYoga } from "graphql-yoga";
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Viewer } from "../auth/roles.ts";
@@ -16,6 +17,7 @@ import { getSchema } from "../graphql/schema.ts";
 import { StartupError } from "../startup-error.ts";
 import { requestLimitPlugins } from "./limits.ts";
 import { closeAtTokenExpiry } from "./ws-session.ts";
+import { createDashboard } from "./dashboard.ts";
 
 export interface PlainEndpoints {
   /** database reachable and engine started */
@@ -51,7 +53,10 @@ export async function startHttpServer(opts: {
 
   const yoga = createYoga<{ req?: IncomingMessage; connectionParams?: Record<string, unknown> }, Context>({
     schema: getSchema(),
-    graphiql: { title: "jobgraph", subscriptionsProtocol: "WS" },
+    // GraphiQL from the installed package (no CDN: works offline). Subscriptions go over SSE, so
+    // the headers tab's Authorization reaches them as a plain HTTP header.
+    graphiql: { title: "jobgraph", subscriptionsProtocol: "SSE", defaultHeaders: JSON.stringify({ Authorization: "Bearer <the token npm start printed>" }) },
+    renderGraphiQL,
     logging: false,
     maskedErrors: { maskError: (error) => maskError(error) },
     plugins: requestLimitPlugins(services.limits),
@@ -64,8 +69,10 @@ export async function startHttpServer(opts: {
     },
   });
 
+  const dashboard = createDashboard({ logger: services.logger });
   const server = createServer(async (req, res) => {
     try {
+      if (await dashboard.handle(req, res)) return;
       const path = (req.url ?? "/").split("?")[0];
       if (req.method === "GET" && path === "/health") return send(res, 200, "application/json", JSON.stringify({ status: "ok" }));
       if (req.method === "GET" && path === "/ready") {

@@ -117,6 +117,27 @@ export async function collect<T = any>(
   return events;
 }
 
+/** Subscribes in the background, collecting events until stop() (which returns them). */
+export function listen<T = any>(client: Client, query: string, variables: Record<string, unknown> = {}) {
+  const events: T[] = [];
+  const iterator = client.iterate<T>({ query, variables });
+  const done = (async () => {
+    for await (const msg of iterator) {
+      if (msg.errors?.length) throw new Error(`subscription errors: ${JSON.stringify(msg.errors)}`);
+      events.push(Object.values(msg.data as object)[0] as T);
+    }
+  })();
+  done.catch(() => {}); // surfaced by stop()
+  return {
+    events,
+    async stop(): Promise<T[]> {
+      await iterator.return?.();
+      await done;
+      return events;
+    },
+  };
+}
+
 /** Polls `check` until it returns a truthy value (or throws after `timeoutMs`). */
 export async function waitFor<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 10_000, what = "condition"): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -140,21 +140,3 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-const MAX_UPCOMING = 100;
-
-builder.prismaObjectField("Task", "upcomingFires", (t) =>
-  t.field({
-    type: ["DateTime"],
-    description: `The next nominal fire times (default 5, at most ${MAX_UPCOMING}), trading calendar included; empty while disabled, paused or unscheduled. A fire on a day the calendar does not cover is listed: it will be recorded SKIPPED`,
-    args: { first: t.arg.int() },
-    select: { cron: true, intervalSeconds: true, runAt: true, timezone: true, calendar: true, calendarDays: true, offsetDays: true, nextRunAt: true },
-    resolve: async (task, args, ctx) => {
-      const first = args.first ?? 5;
-      if (!Number.isInteger(first) || first < 0 || first > MAX_UPCOMING) throw validation("first", `first must be 0 to ${MAX_UPCOMING}`);
-      const filter = await ctx.calendars.fireFilter(task);
-      const out: Date[] = [];
-      for (let at = task.nextRunAt; at && out.length < first; at = nextFire(task, at, { anchor: at, filter })) out.push(at);
-      return out;
-    },
-  }),
-);

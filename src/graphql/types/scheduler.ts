@@ -2,7 +2,7 @@ import type { SchedulerStatus } from "../../scheduler/engine.ts";
 import { AUDIT_ACTIONS, audited } from "../audited.ts";
 import { builder } from "../builder.ts";
 
-const SchedulerStatusRef = builder.objectRef<SchedulerStatus>("SchedulerStatus").implement({
+export const SchedulerStatusRef = builder.objectRef<SchedulerStatus>("SchedulerStatus").implement({
   fields: (t) => ({
     running: t.exposeBoolean("running", { description: "this instance's engine is started" }),
     paused: t.exposeBoolean("paused", { description: "schedule fires are paused for every instance" }),

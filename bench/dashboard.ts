@@ -1,0 +1,168 @@
+// npm run bench:dashboard — how the dashboard does in a real browser (headless Chromium), against
+// a real server on an embedded in-memory database:
+//   1. first load of "/": JavaScript bytes sent compressed (gzip), the page signed in and drawn;
+//   2. the tasks page with 1,000 tasks: from the click on "Tasks" until every row is drawn and
+//      the main thread is free (interactive), over several runs;
+//   3. the overview while 100 executions each report progress 10 times a second: frame intervals
+//      and long tasks (> 50 ms) from the browser, and how many updates the server published.
+//   BENCH_RUNS (default 5) runs of (2); BENCH_SECONDS (default 10) of (3).
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createApp } from "../src/app.ts";
+import { loadConfig } from "../src/config.ts";
+import { launchBrowser } from "../test/helpers/browser.ts";
+import { report, summarize, type Figure } from "./report.ts";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RUNNING = 100;
+
+const config = {
+  ...loadConfig({}),
+  port: 0,
+  host: "127.0.0.1",
+  dataDir: mkdtempSync(path.join(os.tmpdir(), "jobgraph-bench-dashboard-")),
+  jwtSecret: "bench-secret-that-is-at-least-32-characters-long",
+  demo: false,
+  logLevel: "silent",
+  concurrency: RUNNING + 10,
+  // the countdowns still running at the end are cancelled by the shutdown
+  shutdownGraceMs: 500,
+};
+const app = await createApp({ config, database: { pgliteDir: "memory://" } });
+const origin = new URL(app.http!.url).origin;
+const token = await app.tokens.mint({ sub: "bench", role: "admin" });
+const browser = await launchBrowser();
+const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+// tsx compiles the functions handed to page.evaluate with esbuild's keepNames helper
+await context.addInitScript("window.__name = (f) => f");
+context.on("page", (page) => {
+  page.on("crash", () => console.error("page crashed"));
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+});
+const figures: Figure[] = [];
+const notes: string[] = [];
+
+try {
+  // ── 1. first load ───────────────────────────────────────────────────────────────────────────
+  {
+    const page = await context.newPage();
+    let jsBytes = 0;
+    const files: string[] = [];
+    page.on("response", async (res) => {
+      if (!res.url().endsWith(".js")) return;
+      const headers = await res.allHeaders();
+      jsBytes += Number(headers["content-length"] ?? 0);
+      files.push(`${path.basename(res.url())} (${headers["content-encoding"] ?? "identity"})`);
+    });
+    const t0 = Date.now();
+    await page.goto(`${origin}/?token=${token}`);
+    await page.getByTestId("scheduler").waitFor({ timeout: 120_000 });
+    const loadMs = Date.now() - t0;
+    await page.close();
+    figures.push(summarize("first load: JavaScript, compressed", "kB", [jsBytes / 1024]));
+    figures.push(summarize("first load: until the overview is drawn", "ms", [loadMs]));
+    notes.push(`first load fetched ${files.join(", ")}`);
+  }
+
+  // ── 2. tasks page with 1,000 tasks ──────────────────────────────────────────────────────────
+  {
+    const now = Date.now();
+    await app.services.prisma.task.createMany({
+      data: Array.from({ length: 1000 }, (_, i) => ({
+        name: `bench_task_${String(i).padStart(4, "0")}`,
+        displayName: `Bench task ${i}`,
+        kind: "HANDLER" as const,
+        config: { handler: "demo.sleep", defaults: { ms: 10 } },
+        cron: i % 2 ? "*/5 * * * *" : "0 18 * * 1-5",
+        timezone: i % 3 ? "UTC" : "Asia/Shanghai",
+        nextRunAt: new Date(now + (i + 1) * 60_000),
+        paused: i % 10 === 0,
+      })),
+    });
+    const samples: number[] = [];
+    const longTasks: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const page = await context.newPage();
+      await page.goto(`${origin}/?token=${token}#/`);
+      await page.getByTestId("scheduler").waitFor({ timeout: 60_000 });
+      await page.evaluate(() => {
+        const w = window as unknown as { longTasks: number[] };
+        w.longTasks = [];
+        new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: "longtask" });
+      });
+      const elapsed = await page.evaluate(async () => {
+        const start = performance.now();
+        (document.querySelector('a[href="#/tasks"]') as HTMLAnchorElement).click();
+        await new Promise<void>((resolve) => {
+          const check = () => (document.querySelectorAll("[data-task]").length >= 1000 ? resolve() : requestAnimationFrame(check));
+          check();
+        });
+        // interactive: the frame with every row is painted and an input would be handled now
+        await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+        return performance.now() - start;
+      });
+      samples.push(elapsed);
+      longTasks.push(...(await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks)));
+      await page.close();
+    }
+    figures.push(summarize("tasks page, 1,000 tasks: click → interactive", "ms", samples));
+    notes.push(`tasks page long tasks: ${longTasks.length} in ${RUNS} runs, longest ${Math.round(Math.max(0, ...longTasks))} ms`);
+  }
+
+  // ── 3. overview with 100 running executions, each 10 progress reports a second ──────────────
+  {
+    const task = await app.services.tasks.create({
+      name: "bench_progress",
+      kind: "HANDLER",
+      overlapPolicy: "ALLOW",
+      config: { handler: "demo.countdown", defaults: { steps: (SECONDS + 20) * 10, stepMs: 100 } },
+    });
+    const page = await context.newPage();
+    await page.goto(`${origin}/?token=${token}#/`);
+    await page.getByTestId("scheduler").waitFor({ timeout: 60_000 });
+    for (let i = 0; i < RUNNING; i++) await app.services.executions.trigger(task.id, null, true, "bench");
+    await page.waitForFunction((n) => document.querySelectorAll("[data-testid=running] tbody tr").length >= n, RUNNING, { timeout: 60_000 });
+    let published = 0;
+    const off = app.services.bus.on("execution", "*", () => void published++);
+    const measured = await page.evaluate(async (seconds) => {
+      const frames: number[] = [];
+      const longTasks: number[] = [];
+      let bars = 0;
+      const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+      observer.observe({ type: "longtask" });
+      const mutations = new MutationObserver((records) => (bars += records.length));
+      mutations.observe(document.querySelector("[data-testid=running]")!, { subtree: true, attributes: true, attributeFilter: ["style"] });
+      const end = performance.now() + seconds * 1000;
+      let last = performance.now();
+      await new Promise<void>((resolve) => {
+        const tick = (t: number) => {
+          frames.push(t - last);
+          last = t;
+          if (t < end) requestAnimationFrame(tick);
+          else resolve();
+        };
+        requestAnimationFrame(tick);
+      });
+      observer.disconnect();
+      mutations.disconnect();
+      return { frames, longTasks, bars };
+    }, SECONDS);
+    off();
+    await page.close();
+    figures.push(summarize(`overview, ${RUNNING} runs × 10 updates/s: frame interval`, "ms", measured.frames));
+    figures.push(summarize("overview: long tasks (> 50 ms) per second", "count", [measured.longTasks.length / SECONDS]));
+    notes.push(
+      `overview: server published ${Math.round(published / SECONDS)} execution updates/s; the page redrew progress bars ${Math.round(measured.bars / SECONDS)} times/s; ` +
+        `${measured.longTasks.length} long tasks in ${SECONDS} s (longest ${Math.round(Math.max(0, ...measured.longTasks))} ms)`,
+    );
+  }
+} finally {
+  await browser.close();
+  await app.stop();
+}
+
+report("dashboard", figures, { backend: "pglite (in memory)", runs: RUNS, seconds: SECONDS, cpus: os.cpus().length });
+for (const n of notes) console.log(`  ${n}`);
+process.exit(0);

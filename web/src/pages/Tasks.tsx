@@ -1,0 +1,160 @@
+// Every task in one table with search and filters; switches flip in place.
+import { memo, useCallback, useEffect, useMemo, useState } from "react";
+import { useClient, useMutation, useSubscription, type CombinedError } from "urql";
+import { graphql } from "../gql";
+import type { TaskKind, TasksQuery, TasksQueryVariables } from "../gql/graphql";
+import { Card, ErrorNote, Status } from "../components/ui";
+import { dateTime, duration, percent, relative, scheduleInWords } from "../lib/format";
+import { useActiveExecutions, useRefetchOnReconnect } from "../lib/live";
+import { href } from "../lib/router";
+import { useThrottled } from "../lib/throttle";
+import { useSession } from "../session";
+
+const TasksQueryDoc = graphql(`
+  query Tasks($filter: TaskFilter, $since: DateTime!, $after: String) {
+    tasks(first: 250, after: $after, filter: $filter) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id name displayName kind enabled paused nextRunAt
+          schedule { cron intervalSeconds runAt timezone }
+          stats(from: $since) { total successRate p95DurationMs lastStatus }
+        }
+      }
+    }
+  }
+`);
+
+const TaskChanges = graphql(`subscription TaskChanges { taskChanged { id } }`);
+
+const EnableTask = graphql(`mutation EnableTask($id: ID!) { enableTask(id: $id) { id enabled paused nextRunAt } }`);
+const DisableTask = graphql(`mutation DisableTask($id: ID!) { disableTask(id: $id) { id enabled paused nextRunAt } }`);
+const PauseTask = graphql(`mutation PauseTask($id: ID!) { pauseTask(id: $id) { id enabled paused nextRunAt } }`);
+const ResumeTask = graphql(`mutation ResumeTask($id: ID!) { resumeTask(id: $id) { id enabled paused nextRunAt } }`);
+
+export type TaskRow = TasksQuery["tasks"]["edges"][number]["node"];
+
+const KINDS: TaskKind[] = ["COMMAND", "HTTP", "HANDLER", "WORKFLOW"];
+/** the table shows at most this many tasks (search narrows down) */
+const MAX_ROWS = 1000;
+
+/** Pages through the tasks (250 a page: the first rows show at once, few round trips), drawing each page as it arrives. */
+function useAllTasks(filter: TasksQueryVariables["filter"], since: string) {
+  const client = useClient();
+  const [state, setState] = useState<{ rows: TaskRow[]; total: number | null; error: CombinedError | null }>({ rows: [], total: null, error: null });
+  const [version, setVersion] = useState(0);
+  const key = JSON.stringify(filter);
+  useEffect(() => {
+    let cancelled = false;
+    void (async () => {
+      const rows: TaskRow[] = [];
+      let after: string | null = null;
+      do {
+        const variables: TasksQueryVariables = { filter, since, after };
+        const r = await client.query(TasksQueryDoc, variables, { requestPolicy: "network-only" }).toPromise();
+        if (cancelled) return;
+        if (r.error || !r.data) return setState((s) => ({ ...s, error: r.error ?? null }));
+        rows.push(...r.data.tasks.edges.map((e) => e.node));
+        setState({ rows: [...rows], total: r.data.tasks.totalCount, error: null });
+        after = r.data.tasks.pageInfo.hasNextPage ? (r.data.tasks.pageInfo.endCursor ?? null) : null;
+      } while (after && rows.length < MAX_ROWS);
+    })();
+    return () => void (cancelled = true);
+  }, [client, key, since, version]); // eslint-disable-line react-hooks/exhaustive-deps
+  const reload = useCallback(() => setVersion((v) => v + 1), []);
+  /** a switch flipped: patch the row at once (the next reload brings the rest) */
+  const patch = useCallback((task: Pick<TaskRow, "id" | "enabled" | "paused" | "nextRunAt">) => {
+    setState((s) => ({ ...s, rows: s.rows.map((r) => (r.id === task.id ? { ...r, ...task } : r)) }));
+  }, []);
+  return { ...state, reload, patch };
+}
+
+export function Tasks() {
+  const [search, setSearch] = useState("");
+  const [debounced, setDebounced] = useState("");
+  const [kind, setKind] = useState<TaskKind | "">("");
+  const [state, setState] = useState<"" | "enabled" | "disabled" | "paused">("");
+  useEffect(() => {
+    const t = setTimeout(() => setDebounced(search.trim()), 200);
+    return () => clearTimeout(t);
+  }, [search]);
+  const since = useMemo(() => new Date(Date.now() - 7 * 24 * 3600_000).toISOString(), []);
+  const filter = {
+    ...(debounced ? { search: debounced } : {}),
+    ...(kind ? { kind } : {}),
+    ...(state === "enabled" ? { enabled: true, paused: false } : state === "disabled" ? { enabled: false } : state === "paused" ? { paused: true } : {}),
+  };
+  const tasks = useAllTasks(filter, since);
+  const reload = useThrottled(tasks.reload, 3000);
+  useRefetchOnReconnect(reload);
+  useSubscription({ query: TaskChanges }, () => (reload(), true));
+  useActiveExecutions({ onFinished: reload });
+  const rows = tasks.rows;
+
+  return (
+    <Card title={`Tasks${tasks.total !== null ? ` (${tasks.total})` : ""}`}>
+      <div className="filters">
+        <input type="search" placeholder="Search name, display name, description" value={search} onChange={(e) => setSearch(e.target.value)} aria-label="search" />
+        <select value={kind} onChange={(e) => setKind(e.target.value as TaskKind | "")} aria-label="kind">
+          <option value="">every kind</option>
+          {KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
+        </select>
+        <select value={state} onChange={(e) => setState(e.target.value as typeof state)} aria-label="state">
+          <option value="">enabled or not</option>
+          <option value="enabled">enabled, not paused</option>
+          <option value="paused">paused</option>
+          <option value="disabled">disabled</option>
+        </select>
+      </div>
+      <ErrorNote error={tasks.error} />
+      <table className="tasks" data-testid="tasks">
+        <thead>
+          <tr><th>Name</th><th>Kind</th><th>Schedule</th><th>Next fire</th><th>State</th><th>Last (7 d)</th><th>Success (7 d)</th><th>p95 (7 d)</th><th /></tr>
+        </thead>
+        <tbody>{rows.map((t) => <TaskLine key={t.id} task={t} onChanged={tasks.patch} />)}</tbody>
+      </table>
+      {tasks.total !== null && tasks.total > rows.length ? <p className="muted">Showing {rows.length} of {tasks.total}; search to narrow down.</p> : null}
+      {tasks.total === 0 ? <p className="muted">No task matches.</p> : null}
+    </Card>
+  );
+}
+
+// memo: a page of tasks arriving draws only its own rows, not the ones already on screen
+const TaskLine = memo(function TaskLine({ task: t, onChanged }: { task: TaskRow; onChanged(task: Pick<TaskRow, "id" | "enabled" | "paused" | "nextRunAt">): void }) {
+  const { canOperate } = useSession();
+  return (
+    <tr data-task={t.name}>
+      <td><a href={href.task(t.name)}>{t.name}</a>{t.displayName ? <div className="muted small">{t.displayName}</div> : null}</td>
+      <td>{t.kind}</td>
+      <td>{scheduleInWords(t.schedule)}</td>
+      <td title={dateTime(t.nextRunAt)}>{t.nextRunAt ? relative(t.nextRunAt) : <span className="muted">–</span>}</td>
+      <td>{!t.enabled ? <span className="status status-skipped">disabled</span> : t.paused ? <span className="status status-cancelled">paused</span> : <span className="status status-succeeded">enabled</span>}</td>
+      <td>{t.stats.lastStatus ? <Status status={t.stats.lastStatus} /> : <span className="muted">{t.stats.total ? "running" : "no runs"}</span>}</td>
+      <td>{percent(t.stats.successRate)}</td>
+      <td>{duration(t.stats.p95DurationMs)}</td>
+      <td className="actions">{canOperate ? <TaskSwitches task={t} onChanged={onChanged} /> : null}</td>
+    </tr>
+  );
+});
+
+export function TaskSwitches({ task, onChanged }: { task: Pick<TaskRow, "id" | "enabled" | "paused">; onChanged?(task: Pick<TaskRow, "id" | "enabled" | "paused" | "nextRunAt">): void }) {
+  const [enable, doEnable] = useMutation(EnableTask);
+  const [disable, doDisable] = useMutation(DisableTask);
+  const [pause, doPause] = useMutation(PauseTask);
+  const [resume, doResume] = useMutation(ResumeTask);
+  const busy = enable.fetching || disable.fetching || pause.fetching || resume.fetching;
+  const error = enable.error ?? disable.error ?? pause.error ?? resume.error;
+  const id = { id: task.id };
+  const after = (r: { data?: Record<string, Pick<TaskRow, "id" | "enabled" | "paused" | "nextRunAt">> }) => {
+    const changed = r.data && Object.values(r.data)[0];
+    if (changed) onChanged?.(changed);
+  };
+  return (
+    <span className="switches">
+      {task.enabled ? <button disabled={busy} onClick={() => doDisable(id).then(after)}>Disable</button> : <button disabled={busy} onClick={() => doEnable(id).then(after)}>Enable</button>}
+      {task.paused ? <button disabled={busy} onClick={() => doResume(id).then(after)}>Resume</button> : <button disabled={busy} onClick={() => doPause(id).then(after)}>Pause</button>}
+      <ErrorNote error={error} />
+    </span>
+  );
+}
