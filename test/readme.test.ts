@@ -16,8 +16,16 @@ interface Example {
   variables: Record<string, unknown>;
 }
 
+/** sections whose examples another test runs, each on the state its section sets up */
+const OWN_TESTS: Record<string, string> = {
+  "Operating runs": "test/readme-ops.test.ts",
+  "The command line": "test/readme-ops.test.ts",
+  "Trading days and alerts": "test/readme-alerts.test.ts",
+};
+
 function readmeExamples(markdown: string): Example[] {
-  const blocks = [...markdown.matchAll(/```(graphql|json)\n([\s\S]*?)```/g)];
+  const sections = markdown.split(/\n(?=## )/).filter((sec) => !Object.keys(OWN_TESTS).some((h) => sec.startsWith(`## ${h}`)));
+  const blocks = [...sections.join("\n").matchAll(/```(graphql|json)\n([\s\S]*?)```/g)];
   const examples: Example[] = [];
   for (const [, lang, body] of blocks) {
     if (lang === "graphql") examples.push({ query: body!, variables: {} });

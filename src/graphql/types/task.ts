@@ -146,8 +146,6 @@ builder.queryFields((t) => ({
   tasks: t.prismaConnection({
     type: "Task",
     cursor: "id",
-    // a dashboard lists every task at once; tasks are few next to executions
-    maxSize: 1000,
     authScopes: { viewer: true },
     args: { filter: t.arg({ type: TaskFilterInput }) },
     totalCount: (_parent, args, ctx) => ctx.prisma.task.count({ where: taskWhere(args.filter) }),
