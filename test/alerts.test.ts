@@ -72,6 +72,27 @@ describe("alerts", () => {
     expect(audit.auditEvents.edges[0].node).toEqual({ ok: true, actor: "admin-user" });
   });
 
+  test("end to end with the real engine: a failing run raises FAILED once its retries are spent, a timeout TIMED_OUT, the next success RECOVERED", async () => {
+    const ofTask = (name: string, event: string) => () => receiver.accepted().find((r) => r.json.event === event && r.json.task?.name === name);
+    const flaky = await createTask(t, { name: "e2e-flaky", kind: "HANDLER", config: { handler: "demo.fail", defaults: { message: "vendor feed down" } }, maxRetries: 1, retryDelaySeconds: 0 });
+    await t.ok(`mutation($id: ID!) { triggerTask(id: $id) { id } }`, { id: flaky.id }, "operator");
+    const failed = await waitFor(async () => ofTask("e2e-flaky", "FAILED")(), 30_000, "FAILED alert");
+    expect(verifySignature(SECRET, failed.headers, failed.body)).toBe(true);
+    expect(failed.json).toMatchObject({ event: "FAILED", execution: { status: "FAILED", attempt: 2, error: "vendor feed down" } });
+    // only the final attempt alerted: the first failure was retried
+    expect(receiver.accepted().filter((r) => r.json.event === "FAILED" && r.json.task?.name === "e2e-flaky")).toHaveLength(1);
+
+    const slow = await createTask(t, { name: "e2e-slow", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 60_000 } }, timeoutSeconds: 1 });
+    await t.ok(`mutation($id: ID!) { triggerTask(id: $id) { id } }`, { id: slow.id }, "operator");
+    const timedOut = await waitFor(async () => ofTask("e2e-slow", "TIMED_OUT")(), 30_000, "TIMED_OUT alert");
+    expect(timedOut.json).toMatchObject({ event: "TIMED_OUT", execution: { status: "TIMED_OUT" } });
+
+    await t.ok(`mutation($id: ID!, $input: UpdateTaskInput!) { updateTask(id: $id, input: $input) { id } }`, { id: flaky.id, input: { config: { handler: "demo.sleep", defaults: { ms: 0 } } } });
+    await t.ok(`mutation($id: ID!) { triggerTask(id: $id) { id } }`, { id: flaky.id }, "operator");
+    const recovered = await waitFor(async () => ofTask("e2e-flaky", "RECOVERED")(), 30_000, "RECOVERED alert");
+    expect(recovered.json).toMatchObject({ event: "RECOVERED", execution: { status: "SUCCEEDED" } });
+  }, 120_000);
+
   test("each event the engine writes reaches the receiver, signed, naming task, execution, status, error, attempt, times and link", async () => {
     const task = await createTask(t, { name: "nightly_sync", kind: "HANDLER", config: { handler: "demo.sleep" } });
     const taskId = Number(Buffer.from(task.id, "base64").toString().split(":")[1]);

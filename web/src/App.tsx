@@ -1,6 +1,6 @@
 // Sign-in, the signed-in shell (navigation, who, connection state) and the page router.
 import { useEffect, useMemo, useState, type FormEvent } from "react";
-import { Provider, useQuery } from "urql";
+import { Provider, useQuery, useSubscription } from "urql";
 import { graphql } from "./gql";
 import { createDashboardClient, type ConnectionState } from "./lib/client";
 import { href, useRoute } from "./lib/router";
@@ -15,6 +15,15 @@ import { Audit } from "./pages/Audit";
 const ViewerQuery = graphql(`
   query Viewer {
     viewer { sub role }
+  }
+`);
+
+// The shell holds one subscription of its own on every page, so the WebSocket stays open while a
+// page has nothing live (a finished run's streams complete) and the connection indicator always
+// says whether the server is reachable.
+const ShellFeed = graphql(`
+  subscription ShellFeed {
+    schedulerUpdated { running }
   }
 `);
 
@@ -75,6 +84,7 @@ function Shell({ connection, onRefused, onSignOut }: { connection: { state: Conn
   const [{ data, error, fetching }] = useQuery({ query: ViewerQuery, requestPolicy: "network-only" });
   const route = useRoute();
   const viewer = data?.viewer;
+  useSubscription({ query: ShellFeed, pause: !viewer });
   useEffect(() => {
     if (data && !viewer) onRefused("the server did not accept this token");
   }, [data, viewer, onRefused]);

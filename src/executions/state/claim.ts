@@ -50,7 +50,13 @@ const CLAIM = statement<"now" | "worker" | "limit" | "window" | "leaseMs", Chang
      FROM decided d
    ),
    claimed AS (
-     UPDATE "Execution" e SET status = 'RUNNING', "startedAt" = :now::timestamptz, "workerId" = :worker::text,
+     -- an exclusive run starts only after the task's previous one ended (the unique index sees to
+     -- that); its start time says so too, though :now was read a moment before that end's own
+     UPDATE "Execution" e SET status = 'RUNNING',
+       "startedAt" = CASE WHEN s.exclusive
+         THEN greatest(:now::timestamptz, (SELECT max(p."finishedAt") FROM "Execution" p WHERE p."taskId" = e."taskId" AND p."finishedAt" IS NOT NULL))
+         ELSE :now::timestamptz END,
+       "workerId" = :worker::text,
        "heartbeatAt" = :now::timestamptz,
        "leaseExpiresAt" = CASE WHEN s.kind = 'WORKFLOW' THEN NULL ELSE :now::timestamptz + :leaseMs::int * interval '1 millisecond' END,
        exclusive = s.exclusive, "updatedAt" = :now::timestamptz

@@ -15,6 +15,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  query Viewer {\n    viewer { sub role }\n  }\n": typeof types.ViewerDocument,
+    "\n  subscription ShellFeed {\n    schedulerUpdated { running }\n  }\n": typeof types.ShellFeedDocument,
     "\n  subscription ActiveExecutions($taskId: ID, $intervalMs: Int) {\n    activeExecutions(taskId: $taskId, intervalMs: $intervalMs) {\n      snapshot\n      executions {\n        id status progress progressMessage currentItem processedItems totalItems\n        scheduledAt startedAt finishedAt stepId error\n        task { id name }\n        parent { id }\n      }\n    }\n  }\n": typeof types.ActiveExecutionsDocument,
     "\n  query AuditEvents($first: Int!, $after: String, $taskId: ID, $action: String, $actor: String, $ok: Boolean) {\n    auditEvents(first: $first, after: $after, taskId: $taskId, action: $action, actor: $actor, ok: $ok) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id at actor action ok error details task { name } execution { id } } }\n    }\n  }\n": typeof types.AuditEventsDocument,
     "\n  query ExecutionPage($id: ID!) {\n    execution(id: $id) {\n      id status trigger manual attempt scheduledAt startedAt finishedAt durationMs params result error\n      progress progressMessage currentItem processedItems totalItems cancelRequested triggeredBy stepId workerId runAfter\n      task { id name kind config }\n      parent { id task { name } }\n      retryOf { id attempt status retryOf { id attempt status retryOf { id attempt status retryOf { id attempt status } } } }\n      children(first: 100) { edges { node { id stepId status progress attempt } } }\n    }\n  }\n": typeof types.ExecutionPageDocument,
@@ -39,6 +40,7 @@ type Documents = {
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer { sub role }\n  }\n": types.ViewerDocument,
+    "\n  subscription ShellFeed {\n    schedulerUpdated { running }\n  }\n": types.ShellFeedDocument,
     "\n  subscription ActiveExecutions($taskId: ID, $intervalMs: Int) {\n    activeExecutions(taskId: $taskId, intervalMs: $intervalMs) {\n      snapshot\n      executions {\n        id status progress progressMessage currentItem processedItems totalItems\n        scheduledAt startedAt finishedAt stepId error\n        task { id name }\n        parent { id }\n      }\n    }\n  }\n": types.ActiveExecutionsDocument,
     "\n  query AuditEvents($first: Int!, $after: String, $taskId: ID, $action: String, $actor: String, $ok: Boolean) {\n    auditEvents(first: $first, after: $after, taskId: $taskId, action: $action, actor: $actor, ok: $ok) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges { node { id at actor action ok error details task { name } execution { id } } }\n    }\n  }\n": types.AuditEventsDocument,
     "\n  query ExecutionPage($id: ID!) {\n    execution(id: $id) {\n      id status trigger manual attempt scheduledAt startedAt finishedAt durationMs params result error\n      progress progressMessage currentItem processedItems totalItems cancelRequested triggeredBy stepId workerId runAfter\n      task { id name kind config }\n      parent { id task { name } }\n      retryOf { id attempt status retryOf { id attempt status retryOf { id attempt status retryOf { id attempt status } } } }\n      children(first: 100) { edges { node { id stepId status progress attempt } } }\n    }\n  }\n": types.ExecutionPageDocument,
@@ -80,6 +82,10 @@ export function graphql(source: string): unknown;
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Viewer {\n    viewer { sub role }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer { sub role }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ShellFeed {\n    schedulerUpdated { running }\n  }\n"): (typeof documents)["\n  subscription ShellFeed {\n    schedulerUpdated { running }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
