@@ -68,8 +68,16 @@ describe.runIf(testBackend() === "postgres")("several instances", () => {
   test("a trigger on a busy instance is picked up by another one at once (LISTEN/NOTIFY), also after the database dropped the LISTEN connections", async () => {
     const db = await createTestDatabase();
     const busy = await startTestApp({ db, config: { ...noPoll, concurrency: 1 } });
-    const idle = await startTestApp({ db, config: noPoll });
+    let idle: TestApp | undefined;
     try {
+      // the slow run holds the busy instance's only slot (taken before the other instance exists,
+      // so it cannot be the one that claims it)
+      const slow = await createTask(busy, { name: "slow", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 20_000 } } });
+      const quick = await createTask(busy, { name: "quick", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
+      const blocker = await trigger(busy, slow.id);
+      await waitFor(async () => (await busy.app.db.prisma.execution.count({ where: { status: "RUNNING", workerId: busy.app.instanceId } })) === 1, 10_000, "the slow run to hold the busy instance");
+      idle = await startTestApp({ db, config: noPoll });
+
       // the database drops every LISTEN connection (a restart, a network cut): they come back
       const admin = new pg.Client({ connectionString: db.url });
       await admin.connect();
@@ -84,10 +92,6 @@ describe.runIf(testBackend() === "postgres")("several instances", () => {
       }, 10_000, "both instances to listen again on new connections");
       await admin.end();
 
-      const slow = await createTask(busy, { name: "slow", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 20_000 } } });
-      const quick = await createTask(busy, { name: "quick", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
-      const blocker = await trigger(busy, slow.id);
-      await waitFor(async () => (await busy.app.db.prisma.execution.count({ where: { status: "RUNNING" } })) === 1, 10_000, "the slow run to hold the busy instance");
       const run = await trigger(busy, quick.id);
       const done = await waitForFinal(busy, run.id, 10_000);
       expect(done.status).toBe("SUCCEEDED");
@@ -95,7 +99,7 @@ describe.runIf(testBackend() === "postgres")("several instances", () => {
       expect(row.workerId).toBe(idle.app.instanceId);
       await busy.ok(`mutation($id: ID!) { cancelExecution(id: $id) { id } }`, { id: blocker.id }, "operator");
     } finally {
-      await idle.stop();
+      await idle?.stop();
       await busy.stop();
       await db.drop();
     }
