@@ -81,7 +81,11 @@ function reviveExecution(json: Record<string, unknown>): Execution {
 export const silentNotifier: Notifier = { enabled: false, sendJson() {} };
 
 export function createBridgeReceiver(deps: { prisma: PrismaClient; origin: string; events: EventPublisher; handlers: BridgeHandlers; logger: Logger }) {
+  // every instance hears its own NOTIFYs too: those are recognised by their first bytes and
+  // never parsed (a busy engine sends a message per state change)
+  const own = `{"o":${JSON.stringify(deps.origin)},`;
   return async (payload: string) => {
+    if (payload.startsWith(own)) return;
     let parsed: { o: string; m: BridgeMessage[] };
     try {
       parsed = JSON.parse(payload);

@@ -2,10 +2,10 @@
 // through its kind's executor, heart-beats their leases and records how they ended — every
 // write through the state machine (executions/state), which publishes it.
 // One wake path: the state machine's own changes (a run created here, an exclusive run ended
-// by someone else here) and the bridge's "work" messages from other instances call wake(); a
-// run of this runner frees its slot once, when its executor returns (its final write goes on
-// concurrently, so the slot refills without waiting for that round trip). A slow poll and a timer
-// for the next delayed run are the safety net.
+// here) and the bridge's "work" messages from other instances call wake(); a run of this runner
+// frees its slot once, when its executor returns (its final write goes on concurrently, so the
+// slot refills without waiting for that round trip). Up to two claims are on their way at once,
+// for different free slots. A slow poll and a timer for the next delayed run are the safety net.
 import type { Clock } from "../clock.ts";
 import type { AuditLog } from "../audit/service.ts";
 import { SYSTEM_ACTOR } from "../audit/service.ts";
@@ -63,6 +63,8 @@ const LOG_TAIL_LINES = 40;
 const LOG_TAIL_CHARS = 4000;
 /** setTimeout's limit (a longer delay fires at once); a run due later is aimed at again then */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** claims of one runner on their way at once (each for different free slots) */
+const MAX_CLAIMS_IN_FLIGHT = 2;
 /** a failed heart-beat (the database is unreachable) is tried again this soon */
 const HEARTBEAT_RETRY_MS = 250;
 
@@ -74,8 +76,14 @@ export class Runner {
   private readonly active = new Map<number, ActiveRun>();
   /** runs whose executor is still running: these take the slots */
   private executing = 0;
-  private pumping = false;
-  private again = false;
+  /** claim statements in flight, and the slots they may fill between them */
+  private claiming = 0;
+  private reserved = 0;
+  /** there may be claimable work: new work was announced, or the last claim filled every slot
+   *  it asked for. A claim that came back short clears it unless a wake came in meanwhile. */
+  private backlog = false;
+  private wakes = 0;
+  private pumpQueued = false;
   private stopping = false;
   private started = false;
   private pollTimer?: NodeJS.Timeout;
@@ -107,37 +115,60 @@ export class Runner {
       if (kind === "created" && row.status === "PENDING") {
         if (row.runAfter.getTime() <= now) wake = true;
         else this.remember(row);
-      } else if (kind === "finished" && row.exclusive && !this.active.has(row.id)) wake = true;
+      } else if (kind === "finished" && row.exclusive) wake = true; // a queued run of its task may start now
     }
     if (wake) this.wake();
   }
 
-  /** Ask for a claim pass soon (coalesced: many wakes, one pass at a time). */
+  /** New work may exist (a run created, a message from another instance, the poll): claim. */
   wake(): void {
     if (!this.started || this.stopping) return;
-    if (this.pumping) {
-      this.again = true; // the pass under way goes round once more
-      return;
-    }
-    void this.pump();
+    this.backlog = true;
+    this.wakes++;
+    this.schedulePump();
   }
 
-  private async pump(): Promise<void> {
-    this.pumping = true;
+  /** one pass after the current turn of the event loop: slots freed together claim together */
+  private schedulePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  /**
+   * Fill the free slots. Up to MAX_CLAIMS_IN_FLIGHT claims run at once, each for the slots free
+   * when it started (never more than are free in all: no run is claimed that could not start at
+   * once), so slots freed while a claim is on its way refill without waiting for its round trip.
+   */
+  private pump(): void {
+    while (this.backlog && !this.stopping && this.claiming < MAX_CLAIMS_IN_FLIGHT) {
+      const free = this.deps.concurrency - this.executing - this.reserved;
+      if (free <= 0) return;
+      void this.claimSlots(free);
+    }
+  }
+
+  private async claimSlots(n: number): Promise<void> {
+    const wakesBefore = this.wakes;
+    this.claiming++;
+    this.reserved += n;
+    let rows: Execution[] = [];
     try {
-      do {
-        this.again = false;
-        const free = this.deps.concurrency - this.executing;
-        if (free <= 0 || this.stopping) break;
-        const rows = await this.deps.state.claim(this.deps.workerId, free);
-        for (const row of rows) this.launch(row);
-        if (rows.filter((r) => !isWorkflowParent(r)).length >= free) this.again = true;
-      } while (this.again && !this.stopping);
+      rows = await this.deps.state.claim(this.deps.workerId, n);
     } catch (e) {
       this.deps.logger.error({ err: e }, "claim pass failed");
+      if (this.wakes === wakesBefore) this.backlog = false; // the poll tries again
     } finally {
-      this.pumping = false;
+      this.claiming--;
+      this.reserved -= n;
     }
+    for (const row of rows) this.launch(row);
+    const filled = rows.filter((r) => !isWorkflowParent(r)).length;
+    if (filled < n && this.wakes === wakesBefore) this.backlog = false; // nothing more to take
+    this.schedulePump();
   }
 
   /** A run that may not start yet (a retry's delay) should start on time, not at the next poll:
@@ -181,7 +212,7 @@ export class Runner {
       if (freed) return;
       freed = true;
       this.executing--;
-      this.wake();
+      this.schedulePump();
     };
     run.done = this.execute(row, controller, freeSlot)
       .catch((e) => this.deps.logger.error({ err: e, executionId: row.id }, "run failed unexpectedly"))
@@ -291,7 +322,7 @@ export class Runner {
     await all();
     this.started = false;
     clearTimeout(this.heartbeatTimer);
-    while (this.pumping) await new Promise((r) => setTimeout(r, 10));
+    while (this.claiming) await new Promise((r) => setTimeout(r, 10));
   }
 }
 

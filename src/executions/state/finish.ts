@@ -164,15 +164,20 @@ export class Finisher {
   ) {}
 
   /**
-   * Ends one run. Finishes arriving while a statement is under way are written together by the
-   * next one (so a busy runner writes its ends in batches, an idle one at once). A lost
+   * Ends one run. Finishes arriving in the same turn of the event loop, or while a statement is
+   * under way, are written together by the next one (so a busy runner writes its ends in
+   * batches, an idle one at once). A lost
    * connection is retried until `deadlineMs` from now (a worker's lease: after that the sweeper
    * decides); null when the row was not in the expected state (fenced).
    */
   finish(input: FinishInput, deadlineMs = this.deps.leaseMs): Promise<Execution | null> {
     return new Promise((resolve, reject) => {
       this.queue.push({ input, deadline: Date.now() + deadlineMs, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (this.flushing) return;
+      // written after this turn of the event loop: the runs that ended together (and, on PGlite,
+      // whose database call would otherwise start before the next run even got here) go in one
+      this.flushing = true;
+      setImmediate(() => void this.flush());
     });
   }
 
@@ -184,7 +189,6 @@ export class Finisher {
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0);
