@@ -470,6 +470,18 @@ test("triggerTask: CONFLICT on a disabled task, runs once on a paused one", asyn
   expect(after.task).toEqual({ paused: true, enabled: true });
 });
 
+test("triggerTask answers with the new run and any relation the selection asks for", async () => {
+  const name = uniqueName("answer");
+  const task = await createTask(t, { name, kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 1 } } });
+  const r = await t.ok(
+    `mutation($id: ID!) { triggerTask(id: $id, params: { ms: 2 }) { id trigger manual params triggeredBy task { id name } retryOf { id } parent { id } } }`,
+    { id: task.id },
+    "operator",
+  );
+  expect(r.triggerTask).toMatchObject({ trigger: "MANUAL", manual: true, params: { ms: 2 }, task: { id: task.id, name }, retryOf: null, parent: null });
+  expect(await waitForFinal(t, r.triggerTask.id)).toMatchObject({ status: "SUCCEEDED", result: { sleptMs: 2 } });
+});
+
 // ── overlap policies ─────────────────────────────────────────────────────────────────────────
 
 describe("overlap policies", () => {

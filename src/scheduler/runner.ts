@@ -125,7 +125,7 @@ export class Runner {
     if (!this.started || this.stopping) return;
     this.backlog = true;
     this.wakes++;
-    this.schedulePump();
+    this.pump(); // at once: a trigger's run starts without waiting for the event loop's turn
   }
 
   /** one pass after the current turn of the event loop: slots freed together claim together */

@@ -15,7 +15,7 @@ const failParams = z.object({ message: z.string().min(1).default("demo.fail alwa
 export const demoHandlers = {
   "demo.sleep": async (ctx: ExecutionContext) => {
     const { ms } = parseParams("demo.sleep", sleepParams, ctx.params);
-    await sleep(ms, ctx.signal);
+    if (ms > 0) await sleep(ms, ctx.signal); // a zero sleep is a no-op run: no timer turn
     return { sleptMs: ms };
   },
 
