@@ -147,6 +147,19 @@ describe("HTTP: bad tokens", () => {
   });
 });
 
+test("a token accepted before (and so not verified again) is refused the moment it expires", async () => {
+  const exp = now() + 2;
+  const token = await new SignJWT({ role: "viewer" }).setProtectedHeader({ alg: "HS256" }).setSubject("brief").setExpirationTime(exp).sign(key);
+  expect((await post(`{ viewer { sub } }`, {}, `Bearer ${token}`)).body.data.viewer).toEqual({ sub: "brief" });
+  expect((await post(`{ viewer { sub } }`, {}, `Bearer ${token}`)).body.data.viewer).toEqual({ sub: "brief" });
+  const refused = await waitFor(async () => {
+    const r = await post(`{ viewer { sub } }`, {}, `Bearer ${token}`);
+    return codeOf(r.body) === "UNAUTHENTICATED" ? r : null;
+  }, 10_000, "the expired token to be refused");
+  expect(refused.status).toBe(401);
+  expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000);
+});
+
 describe("HTTP: per role", () => {
   for (const role of ["viewer", "operator", "admin"] as const) {
     test(`${role}: every query works`, async () => {

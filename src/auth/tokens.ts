@@ -27,9 +27,21 @@ export interface TokenService {
   mint(claims: Viewer, expiresIn?: string): Promise<string>;
 }
 
+/** tokens whose signature was checked, kept so that a client sending the same token with every
+ *  request (every script, every dashboard) is not verified again each time */
+const VERIFIED_MAX = 1000;
+
 export function createTokenService(secret: string): TokenService {
   const key = new TextEncoder().encode(secret);
+  // token → who, and until when (ms; Infinity without exp). Only a token that passed jwtVerify
+  // is here; its expiry is still checked on every use. Oldest entries go first when full.
+  const verified = new Map<string, { viewer: Viewer; until: number }>();
   const verify = async (token: string): Promise<Viewer> => {
+    const known = verified.get(token);
+    if (known) {
+      if (Date.now() < known.until) return known.viewer;
+      verified.delete(token);
+    }
     let payload;
     try {
       ({ payload } = await jwtVerify(token, key, { algorithms: ["HS256"] }));
@@ -39,7 +51,10 @@ export function createTokenService(secret: string): TokenService {
     if (typeof payload.sub !== "string" || !payload.sub || !isRole(payload.role)) {
       throw unauthenticated("token must carry a sub and a role of viewer, operator or admin");
     }
-    return { sub: payload.sub, role: payload.role as Role };
+    const viewer = { sub: payload.sub, role: payload.role as Role };
+    if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+    verified.set(token, { viewer, until: typeof payload.exp === "number" ? payload.exp * 1000 : Infinity });
+    return viewer;
   };
   return {
     verify,
