@@ -22,6 +22,7 @@ import { ExecutionState } from "./executions/state/index.ts";
 import { HistoryQueries } from "./executions/history.ts";
 import { Operations } from "./executions/operations.ts";
 import { RetentionJob } from "./executions/retention.ts";
+import { VacuumJob } from "./db/vacuum.ts";
 import { createCommandExecutor } from "./executors/command.ts";
 import { createHandlerExecutor } from "./executors/handler.ts";
 import { createDefaultHandlerRegistry, type HandlerRegistry } from "./executors/handlers/registry.ts";
@@ -232,6 +233,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
     retention.start();
     closers.push(() => retention.stop());
+    if (db.backend === "pglite") {
+      // PGlite has no autovacuum daemon: do its work (PostgreSQL's own runs on the server)
+      const vacuum = new VacuumJob({ prisma, logger });
+      vacuum.start();
+      closers.push(() => vacuum.stop());
+    }
     alerts.start();
     closers.push(() => alerts.stop());
 
