@@ -222,13 +222,36 @@ test("a long task list draws the rows in view, and the others as it scrolls; swi
   expect(drawn).toBeLessThan(100); // not all of them
   expect(await page.locator("[data-task=listed_299]").count()).toBe(0);
 
-  await page.locator(".table-scroll").evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await poll(() => table.getAttribute("data-stats")).toBe(String(total)); // the 7-day statistics follow the columns
+
+  const scroller = page.locator(".table-scroll");
+  await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
   const last = page.locator("[data-task=listed_299]");
   await last.waitFor();
+  await poll(() => last.textContent()).toContain("no runs");
   expect(await page.locator("[data-task]").count()).toBeLessThan(100);
+  const scrolledTo = await scroller.evaluate((el) => el.scrollTop);
+  // the change comes back as taskChanged and the page refreshes its list: swapped in whole, so the
+  // table neither shrinks nor loses the row under the reader meanwhile (every state it passes
+  // through is recorded)
+  await page.evaluate(() => {
+    const w = window as unknown as { seen: { rows: number; lastDrawn: boolean }[] };
+    w.seen = [];
+    const table = document.querySelector("[data-testid=tasks]")!;
+    new MutationObserver(() => w.seen.push({ rows: Number(table.getAttribute("data-rows")), lastDrawn: !!table.querySelector("[data-task=listed_299]") })).observe(table, { subtree: true, attributes: true, childList: true });
+  });
+  // (urql sends queries as GET when they fit in a URL)
+  const isStats = (url: string, body: string | null) => new URL(url).pathname === "/graphql" && (url + (body ?? "")).includes("TaskStats");
+  const refreshed = page.waitForResponse((r) => isStats(r.url(), r.request().postData()), { timeout: 20_000 });
   await last.getByRole("button", { name: "Pause" }).click();
   await poll(() => last.textContent()).toContain("paused");
   expect((await t.ok(`{ task(name: "listed_299") { paused } }`)).task.paused).toBe(true);
+  await refreshed;
+  const seen = await page.evaluate(() => (window as unknown as { seen: { rows: number; lastDrawn: boolean }[] }).seen);
+  expect(seen.length).toBeGreaterThan(0);
+  expect(seen.filter((s) => s.rows !== total || !s.lastDrawn)).toEqual([]);
+  expect(await scroller.evaluate((el) => el.scrollTop)).toBe(scrolledTo);
+  expect(await last.textContent()).toContain("paused");
   await screenshot(page, `${backend}-tasks-scrolled`);
 
   await page.getByRole("searchbox", { name: "search" }).fill("listed_29");
