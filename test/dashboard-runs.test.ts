@@ -242,7 +242,10 @@ test("a long task list draws the rows in view, and the others as it scrolls; swi
   });
   // (urql sends queries as GET when they fit in a URL)
   const isStats = (url: string, body: string | null) => new URL(url).pathname === "/graphql" && (url + (body ?? "")).includes("TaskStats");
-  const refreshed = page.waitForResponse((r) => isStats(r.url(), r.request().postData()), { timeout: 20_000 });
+  // the refresh asks for each page's statistics as its columns arrive: the last of them comes after the swap
+  let statsPages = 0;
+  const pages = Math.ceil(total / 250);
+  const refreshed = page.waitForResponse((r) => isStats(r.url(), r.request().postData()) && ++statsPages === pages, { timeout: 20_000 });
   await last.getByRole("button", { name: "Pause" }).click();
   await poll(() => last.textContent()).toContain("paused");
   expect((await t.ok(`{ task(name: "listed_299") { paused } }`)).task.paused).toBe(true);

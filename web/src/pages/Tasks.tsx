@@ -54,8 +54,10 @@ const MAX_ROWS = 1000;
 const ROW_HEIGHT = 49;
 
 /**
- * Pages through the tasks (250 a page: the first rows show at once, few round trips), then asks
- * for every page's statistics at once, merging them in as they arrive. A new filter draws each
+ * Pages through the tasks (250 a page: the first rows show at once, few round trips); each page's
+ * statistics are asked for (same cursor) as soon as its columns are in, alongside the next page,
+ * and merged in as they arrive. (Asking for all the statistics only after the last page drew the
+ * table ~100 ms sooner but had the statistics in ~200 ms later, on a loaded machine.) A new filter draws each
  * page as it comes; a refresh of the same list (a task changed, a run ended) swaps the rows in
  * whole at the end, so the table never shrinks or jumps under the reader meanwhile.
  */
@@ -70,13 +72,23 @@ function useAllTasks(filter: TasksQueryVariables["filter"], since: string) {
     let cancelled = false;
     const progressive = shown.current !== key;
     const failed = (error: CombinedError | undefined) => void (!cancelled && setState((s) => ({ ...s, error: error ?? null })));
+    const statsOf = async (after: string | null) => {
+      const r = await client.query(TaskStatsQueryDoc, { filter, since, after }, { requestPolicy: "network-only" }).toPromise();
+      if (cancelled) return;
+      if (r.error || !r.data) return failed(r.error);
+      const edges = r.data.tasks.edges;
+      setStats((m) => {
+        const next = new Map(m);
+        for (const e of edges) next.set(e.node.id, e.node.stats);
+        return next;
+      });
+    };
     void (async () => {
       const rows: TaskRow[] = [];
-      const pages: (string | null)[] = [];
+      const pages: Promise<void>[] = [];
       let after: string | null = null;
       let total = 0;
       do {
-        pages.push(after);
         const variables: TasksQueryVariables = { filter, after };
         const r = await client.query(TasksQueryDoc, variables, { requestPolicy: "network-only" }).toPromise();
         if (cancelled) return;
@@ -87,23 +99,11 @@ function useAllTasks(filter: TasksQueryVariables["filter"], since: string) {
           shown.current = key;
           setState({ rows: [...rows], total, error: null });
         }
+        pages.push(statsOf(after));
         after = r.data.tasks.pageInfo.hasNextPage ? (r.data.tasks.pageInfo.endCursor ?? null) : null;
       } while (after && rows.length < MAX_ROWS);
       if (!progressive) setState({ rows, total, error: null });
-      // the same pages again (same cursors), for their statistics
-      await Promise.all(
-        pages.map(async (after) => {
-          const r = await client.query(TaskStatsQueryDoc, { filter, since, after }, { requestPolicy: "network-only" }).toPromise();
-          if (cancelled) return;
-          if (r.error || !r.data) return failed(r.error);
-          const edges = r.data.tasks.edges;
-          setStats((m) => {
-            const next = new Map(m);
-            for (const e of edges) next.set(e.node.id, e.node.stats);
-            return next;
-          });
-        }),
-      );
+      await Promise.all(pages);
     })();
     return () => void (cancelled = true);
   }, [client, key, since, version]); // eslint-disable-line react-hooks/exhaustive-deps
