@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createTask, startTestApp, TEST_SECRET, waitForFinal, type TestApp } from "./helpers/app.ts";
 import { createTestDatabase } from "./helpers/database.ts";
-import { launchBrowser, screenshot } from "./helpers/browser.ts";
+import { launchBrowser, markLoad, openDashboard, screenshot, stillSameLoad } from "./helpers/browser.ts";
 
 let t: TestApp;
 let browser: Browser;
@@ -27,24 +27,13 @@ afterAll(async () => {
 });
 
 async function open(role: "admin" | "operator" | "viewer" | null, hash = "#/"): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  if (role) {
-    await page.goto(`${origin}/?token=${await t.token(role)}${hash}`);
-    await page.getByTestId("who").waitFor();
-  } else {
-    await page.goto(`${origin}/${hash}`);
-  }
-  // a marker that a reload would wipe: "live, without reload" is checked against it
-  await page.evaluate(() => ((window as unknown as { loadMarker: number }).loadMarker = 42));
-  return page;
+  return openDashboard(browser, role ? `${origin}/?token=${await t.token(role)}${hash}` : `${origin}/${hash}`, { signedIn: !!role });
 }
 
 /** waits on what the page shows; generous, for a loaded 2-core machine */
 const poll = <T>(read: () => Promise<T> | T, opts: { timeout?: number } = {}) => expect.poll(read, { timeout: 20_000, ...opts });
 
-const notReloaded = async (page: Page) => expect(await page.evaluate(() => (window as unknown as { loadMarker?: number }).loadMarker)).toBe(42);
+const notReloaded = async (page: Page) => expect(await stillSameLoad(page)).toBe(true);
 
 test("signs in with a pasted token, keeps it for the tab, and signs out", async () => {
   const page = await open(null);
@@ -223,7 +212,7 @@ test("after a server restart the page reconnects by itself and is live again, wi
     await page.goto(`http://127.0.0.1:${port}/?token=${await first.token("admin")}#/executions/${encodeURIComponent(run.triggerTask.id)}`);
     await poll(() => page.getByTestId("log").locator("div").count()).toBe(5);
     await poll(() => page.getByTestId("connection").textContent()).toContain("live");
-    await page.evaluate(() => ((window as unknown as { loadMarker: number }).loadMarker = 42));
+    await markLoad(page);
 
     await first.stop();
     first = null;

@@ -30,3 +30,26 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/**
+ * Opens `url` in a fresh context (empty sessionStorage) and, with `signedIn`, waits until the
+ * page shows who is signed in (`beforeLoad` may listen to the page before it loads). The page gets a marker that a reload would wipe, so a test can tell that
+ * something updated live, without a reload (stillSameLoad).
+ */
+export async function openDashboard(browser: Browser, url: string, opts: { signedIn: boolean; beforeLoad?(page: Page): void }): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  opts.beforeLoad?.(page);
+  await page.goto(url);
+  if (opts.signedIn) await page.getByTestId("who").waitFor();
+  await page.evaluate(() => ((window as unknown as { loadMarker: number }).loadMarker = 42));
+  return page;
+}
+
+/** true while the page has not been reloaded since openDashboard (or markLoad) */
+export const stillSameLoad = (page: Page): Promise<boolean> =>
+  page.evaluate(() => (window as unknown as { loadMarker?: number }).loadMarker === 42);
+
+export const markLoad = (page: Page): Promise<void> =>
+  page.evaluate(() => void ((window as unknown as { loadMarker: number }).loadMarker = 42));

@@ -15,10 +15,14 @@ export function percent(rate: number | null | undefined): string {
   return rate == null ? "–" : `${(rate * 100).toFixed(rate >= 0.995 || rate === 0 ? 0 : 1)}%`;
 }
 
+// one formatter for every date: toLocaleString with options builds a new Intl.DateTimeFormat per
+// call (~0.1 ms each), which was the largest single cost of drawing 1,000 task rows
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
 export function dateTime(iso: string | null | undefined): string {
   if (!iso) return "–";
   const d = new Date(iso);
-  return d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return Number.isNaN(d.getTime()) ? iso : DATE_TIME.format(d);
 }
 
 /** "in 5 min", "3 h ago" */

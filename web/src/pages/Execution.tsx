@@ -19,7 +19,7 @@ const ExecutionQuery = graphql(`
       progress progressMessage currentItem processedItems totalItems cancelRequested triggeredBy stepId workerId runAfter
       task { id name kind config }
       parent { id task { name } }
-      retryOf { id attempt status retryOf { id attempt status retryOf { id attempt status retryOf { id attempt status } } } }
+      retryOf { id attempt status retryOf { id attempt status retryOf { id attempt status retryOf { id attempt status retryOf { id } } } } }
       children(first: 100) { edges { node { id stepId status progress attempt } } }
     }
   }
@@ -60,8 +60,10 @@ export function ExecutionPage({ id }: { id: string }) {
   if (result.error) return <ErrorNote error={result.error} />;
   if (!result.data) return <p className="muted">Loading…</p>;
   if (!e) return <p className="error">No such execution (it may have been pruned).</p>;
-  const attempts: { id: string; attempt: number; status: string }[] = [];
-  for (let r = e.retryOf as { id: string; attempt: number; status: string; retryOf?: unknown } | null | undefined; r; r = r.retryOf as typeof r) attempts.push(r);
+  // the query reads four attempts back; an older one is linked as "earlier…" (its page goes on)
+  type Attempt = { id: string; attempt?: number; status?: string; retryOf?: unknown };
+  const attempts: Attempt[] = [];
+  for (let r = e.retryOf as Attempt | null | undefined; r; r = r.retryOf as Attempt | null | undefined) attempts.unshift(r);
   const active = isActive(e.status);
   return (
     <div className="grid">
@@ -86,7 +88,12 @@ export function ExecutionPage({ id }: { id: string }) {
           {e.cancelRequested && active ? <><dt>Cancel</dt><dd>requested, stopping…</dd></> : null}
           <dt>Attempts</dt>
           <dd data-testid="attempts">
-            {attempts.length ? attempts.map((a) => <span key={a.id}><a href={href.execution(a.id)}>#{a.attempt} <Status status={a.status} /></a> ← </span>) : null}
+            {/* oldest first: #1 → #2 → this one */}
+            {attempts.map((a) => (
+              <span key={a.id}>
+                {a.attempt === undefined ? <a href={href.execution(a.id)}>earlier…</a> : <a href={href.execution(a.id)} data-attempt={a.attempt}>#{a.attempt} <Status status={a.status} /></a>} →{" "}
+              </span>
+            ))}
             <strong>#{e.attempt}</strong>
           </dd>
         </dl>
@@ -152,15 +159,18 @@ function WorkflowSteps({ executionId, config, childRuns }: { executionId: string
 interface Line { seq: number; at: string; stream: string; text: string }
 
 function LogTail({ id }: { id: string }) {
-  const { epoch } = useSession();
+  const { epoch, connection } = useSession();
   const lines = useRef<Line[]>([]);
   const [, setVersion] = useState(0);
   const frame = useRef<number | null>(null);
   const box = useRef<HTMLPreElement>(null);
   const [follow, setFollow] = useState(true);
-  // after a reconnect, subscribe again from the last line seen (the server sends what came after)
+  // After a reconnect, subscribe again from the last line seen: the server sends only what came
+  // after it. The subscription is dropped while the socket is down, because graphql-ws would
+  // otherwise repeat the first subscribe (afterSeq of the first visit) on the new socket and the
+  // server would send the whole log again; the check on seq below stays as a safety net.
   const afterSeq = useMemo(() => lines.current.at(-1)?.seq ?? 0, [epoch]); // eslint-disable-line react-hooks/exhaustive-deps
-  useSubscription({ query: LogFeed, variables: { id, afterSeq } }, (_prev, data) => {
+  useSubscription({ query: LogFeed, variables: { id, afterSeq }, pause: connection !== "live" }, (_prev, data) => {
     const line = data.executionLogLines;
     const last = lines.current.at(-1)?.seq ?? 0;
     if (line.seq > last) {
