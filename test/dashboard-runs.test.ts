@@ -90,6 +90,7 @@ test("a task that fails after its retries: the last attempt lists the earlier on
   await poll(() => title.textContent()).toBe("flaky — run, attempt 3");
   await poll(() => links.allTextContents()).toEqual(["#1 FAILED", "#2 FAILED"]);
   expect(await page.getByTestId("attempts").locator("strong").textContent()).toBe("#3");
+  expect(await page.getByTestId("attempts").locator("a[data-next-attempt]").count()).toBe(0); // the last: nothing retried it
   expect(await page.getByTestId("exec-error").textContent()).toContain("upstream said no");
   await screenshot(page, `${backend}-execution-attempts`);
 
@@ -97,9 +98,13 @@ test("a task that fails after its retries: the last attempt lists the earlier on
   await poll(() => title.textContent()).toBe("flaky — run, attempt 2");
   expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#/executions/${attempts[1]!.id}`);
   await poll(() => links.allTextContents()).toEqual(["#1 FAILED"]);
+  const next = page.getByTestId("attempts").locator("a[data-next-attempt]");
+  await poll(() => next.textContent()).toBe("#3 FAILED"); // and on to the attempt that retried it
   await links.first().click();
   await poll(() => title.textContent()).toBe("flaky — run, attempt 1");
-  await poll(() => page.getByTestId("attempts").textContent()).toBe("#1"); // the first has none before it
+  await poll(() => page.getByTestId("attempts").textContent()).toBe("#1 → #2 FAILED"); // none before the first
+  await next.click();
+  await poll(() => title.textContent()).toBe("flaky — run, attempt 2");
   expect(await stillSameLoad(page)).toBe(true);
   await page.context().close();
 }, 60_000);

@@ -310,6 +310,9 @@ test("retries with backoff: three linked attempts, delays 1 s then 2 s", async (
   expect(a1.retryOf).toBeNull();
   expect(a2.retryOf).toEqual({ id: a1.id });
   expect(a3.retryOf).toEqual({ id: a2.id });
+  // and forward: each attempt names the one that retried it
+  const forward = await t.ok(`query($a: ID!, $b: ID!, $c: ID!) { a: execution(id: $a) { retriedBy { id attempt } } b: execution(id: $b) { retriedBy { id } } c: execution(id: $c) { retriedBy { id } } }`, { a: a1.id, b: a2.id, c: a3.id }, "viewer");
+  expect(forward).toEqual({ a: { retriedBy: { id: a2.id, attempt: 2 } }, b: { retriedBy: { id: a3.id } }, c: { retriedBy: null } });
   for (const r of runs) expect(r.error).toBe("nope");
   // a retry is not started before its delay: 1 s × 2^0, then 1 s × 2^1 (a little slack for ms rounding)
   expect(ms(a2.startedAt)).toBeGreaterThanOrEqual(ms(a1.finishedAt) + 1000 - 5);

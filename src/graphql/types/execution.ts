@@ -49,6 +49,15 @@ export const ExecutionRef = builder.prismaNode("Execution", {
 
 export const ExecutionConnection = sharedConnection("ExecutionConnection", ExecutionRef);
 
+builder.objectField(ExecutionRef, "retriedBy", (t) =>
+  t.field({
+    type: ExecutionRef,
+    nullable: true,
+    description: "The attempt that retried this one, if any (the execution whose retryOf this is)",
+    resolve: async (e, _args, ctx) => await ctx.prisma.execution.findFirst({ where: { retryOfId: e.id }, orderBy: { id: "asc" } }),
+  }),
+);
+
 // added after the connection type exists (the type refers to Execution, this field to it)
 builder.prismaObjectField("Execution", "children", (t) =>
   t.relatedConnection(

@@ -20,6 +20,7 @@ const ExecutionQuery = graphql(`
       task { id name kind config }
       parent { id task { name } }
       retryOf { id attempt status retryOf { id attempt status retryOf { id attempt status retryOf { id attempt status retryOf { id } } } } }
+      retriedBy { id attempt status }
       children(first: 100) { edges { node { id stepId status progress attempt } } }
     }
   }
@@ -95,6 +96,8 @@ export function ExecutionPage({ id }: { id: string }) {
               </span>
             ))}
             <strong>#{e.attempt}</strong>
+            {/* and the attempt that retried this one, once there is one */}
+            {e.retriedBy ? <> → <a href={href.execution(e.retriedBy.id)} data-next-attempt={e.retriedBy.attempt}>#{e.retriedBy.attempt} <Status status={e.retriedBy.status} /></a></> : null}
           </dd>
         </dl>
         {e.error ? <><h3>Error</h3><pre className="json error-text" data-testid="exec-error">{e.error}</pre></> : null}
