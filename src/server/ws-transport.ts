@@ -1,0 +1,135 @@
+// graphql-ws on a `ws` server — what graphql-ws/use/ws does (protocol check, keep-alive pings,
+// close handling), with one difference: writes are batched per socket. use/ws writes every
+// message with its own syscall and waits for it before the next one; at 1,000 subscribers × a few
+// hundred events a second, those writes were 40% of the server's CPU (`writev` in a profile of
+// `npm run bench:fanout`). Here a socket's messages of one event-loop turn go out in one write
+// (cork … uncork), so the busier the server, the more each write carries.
+//
+// Backpressure is kept: a send resolves at once while the socket holds less than HIGH_WATER bytes
+// not yet taken by the kernel, and otherwise only when they were; graphql-ws pulls a
+// subscription's next result only then, so a slow client's results wait in its own bounded queue
+// (shared-subscriptions.ts drops its oldest), not in an unbounded socket buffer.
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from "graphql-ws";
+import type { WebSocket, WebSocketServer } from "ws";
+import type { Logger } from "../logging/logger.ts";
+
+export interface Extra {
+  readonly socket: WebSocket;
+  readonly request: IncomingMessage;
+}
+
+/** bytes a socket may hold unsent before a send waits for the kernel to take them */
+const HIGH_WATER = 64 * 1024;
+
+export function serveGraphqlWs(
+  options: ServerOptions<Record<string, unknown> | undefined, Extra>,
+  wss: WebSocketServer,
+  deps: { logger: Logger; keepAliveMs?: number },
+): { dispose(): Promise<void> } {
+  const keepAliveMs = deps.keepAliveMs ?? 12_000;
+  const server = makeServer(options);
+  wss.options.handleProtocols = handleProtocols;
+  wss.once("error", (err) => {
+    deps.logger.error({ err }, "WebSocket server error");
+    for (const client of wss.clients) client.close(CloseCode.InternalServerError, "Internal server error");
+  });
+
+  wss.on("connection", (socket, request) => {
+    socket.once("error", (err) => {
+      deps.logger.warn({ err }, "WebSocket error");
+      socket.close(CloseCode.InternalServerError, "Internal server error");
+    });
+    // a peer that stops answering pings is dropped (and its subscriptions ended)
+    let pongWait: NodeJS.Timeout | null = null;
+    const pings = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), keepAliveMs);
+      socket.once("pong", () => {
+        if (pongWait) clearTimeout(pongWait);
+        pongWait = null;
+      });
+      socket.ping();
+    }, keepAliveMs);
+    const writer = batchedWriter(socket, request.socket);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => writer.send(data),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on("message", async (data) => {
+            try {
+              await cb(String(data));
+            } catch (err) {
+              deps.logger.error({ err }, "WebSocket message handling failed");
+              socket.close(CloseCode.InternalServerError, "Internal server error");
+            }
+          }),
+      },
+      { socket, request },
+    );
+    socket.once("close", (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      clearInterval(pings);
+      writer.release();
+      void closed(code, String(reason));
+    });
+  });
+
+  return {
+    async dispose() {
+      for (const client of wss.clients) client.close(1001, "Going away");
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
+
+/** The messages of one event-loop turn in one write; see the top of this file. */
+function batchedWriter(socket: WebSocket, raw: Socket) {
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let waiters: (() => void)[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const batch = pending;
+    const resume = waiters;
+    pending = [];
+    pendingBytes = 0;
+    waiters = [];
+    if (socket.readyState !== socket.OPEN) return resume.forEach((r) => r());
+    raw.cork();
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        // the last message's callback says the whole batch was written (in order)
+        socket.send(batch[i]!, i === batch.length - 1 && resume.length ? () => resume.forEach((r) => r()) : undefined);
+      }
+    } finally {
+      raw.uncork();
+    }
+  };
+  return {
+    send(data: string): Promise<void> | void {
+      if (socket.readyState !== socket.OPEN) return;
+      pending.push(data);
+      pendingBytes += data.length;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+      if (socket.bufferedAmount + pendingBytes < HIGH_WATER) return;
+      return new Promise<void>((resolve) => waiters.push(resolve));
+    },
+    /** the socket closed: nobody waits for writes that will not happen */
+    release() {
+      pending = [];
+      pendingBytes = 0;
+      const resume = waiters;
+      waiters = [];
+      for (const r of resume) r();
+    },
+  };
+}
