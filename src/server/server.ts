@@ -17,7 +17,7 @@ import { StartupError } from "../startup-error.ts";
 import { requestLimitPlugins } from "./limits.ts";
 import { closeAtTokenExpiry } from "./ws-session.ts";
 import { createSharedSubscriptions, type SharedSubscriptions } from "./shared-subscriptions.ts";
-import { serveGraphqlWs } from "./ws-transport.ts";
+import { deliverDirectly, serveGraphqlWs } from "./ws-transport.ts";
 import { createDashboard } from "./dashboard.ts";
 
 export interface PlainEndpoints {
@@ -118,11 +118,15 @@ export async function startHttpServer(opts: {
       },
       execute: (args: any) => args.rootValue.execute(args),
       // identical operations of the same role share one source and one execution per event
-      subscribe: (args: any) => {
-        const { subscribe, shareKey } = args.rootValue;
-        return shareKey ? shared.subscribe(shareKey, () => subscribe(args)) : subscribe(args);
+      // identical operations of the same role share one source and one execution per event,
+      // whose serialised result is written to each subscriber's socket directly
+      subscribe: async (args: any) => {
+        const { subscribe, shareKey, operation } = args.rootValue;
+        if (!shareKey) return subscribe(args);
+        const stream = await shared.subscribe(shareKey, () => subscribe(args));
+        return Symbol.asyncIterator in stream ? deliverDirectly(stream, operation.id, operation.send) : stream;
       },
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -145,7 +149,7 @@ export async function startHttpServer(opts: {
             document,
             variableValues: params.variables,
             contextValue,
-            rootValue: { execute, subscribe, shareKey },
+            rootValue: { execute, subscribe, shareKey, operation: { id, send: ctx.extra.send } },
           };
         } catch (e) {
           return [maskError(e)];
