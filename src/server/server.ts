@@ -149,7 +149,7 @@ export async function startHttpServer(opts: {
             document,
             variableValues: params.variables,
             contextValue,
-            rootValue: { execute, subscribe, shareKey, operation: { id, send: ctx.extra.send } },
+            rootValue: { execute, subscribe, shareKey, operation: { id, send: ctx.extra.sendParts } },
           };
         } catch (e) {
           return [maskError(e)];
