@@ -7,7 +7,7 @@
 import { once } from "node:events";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createTask, getExecution, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 import { startReceiver, type Receiver } from "./helpers/receiver.ts";
 
@@ -38,11 +38,29 @@ interface Feed {
   stop(): void;
 }
 
+const opened: Feed[] = [];
+
 function feed(client: Client, query: string, variables: Record<string, unknown> = {}): Feed {
   const messages: Feed["messages"] = [];
   const stop = client.subscribe({ query, variables }, { next: (m) => void messages.push(m as Feed["messages"][number]), error: () => {}, complete: () => {} });
-  return { messages, events: () => messages.map((m) => (m.data ? Object.values(m.data)[0] : null)), stop };
+  const f = { messages, events: () => messages.map((m) => (m.data ? Object.values(m.data)[0] : null)), stop };
+  opened.push(f);
+  return f;
 }
+
+// a failed test must not leave its subscribers to the next one
+afterEach(async () => {
+  for (const f of opened.splice(0)) f.stop();
+  await waitFor(async () => shared().sources === 0 && busListeners() === 0, 10_000, "every subscription to be released");
+});
+
+const snapshot = () => ({ ...shared(), bus: busListeners() });
+
+/** `n` more subscribers than `before` joined, and their sources listen on the bus: events
+ *  published from now on reach them (a source counts its subscribers as soon as they join, but
+ *  listens only once its start, the first subscriber's own subscribe, has run) */
+const joined = (before: ReturnType<typeof snapshot>, n: number, listeners: number, what: string) =>
+  waitFor(async () => shared().subscribers === before.subscribers + n && busListeners() === before.bus + listeners, 20_000, what);
 
 /** every feed stopped, and the server has released what they held */
 async function stopAll(feeds: Feed[], before: { sources: number; bus: number }) {
@@ -54,10 +72,11 @@ const EVENTS = `subscription { executionEvents { id status task { id } } }`;
 
 describe("identical subscriptions share one source", () => {
   test("30 identical subscribers: one source, one bus listener; each gets every event once, in order", async () => {
-    const before = { sources: shared().sources, bus: busListeners() };
-    const task = await createTask(t, { name: unique("fanout"), kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
+    const before = snapshot();
+    // ALLOW: no run of the five is skipped for overlapping another
+    const task = await createTask(t, { name: unique("fanout"), kind: "HANDLER", overlapPolicy: "ALLOW", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
     const feeds = Array.from({ length: 30 }, () => feed(t.ws("viewer"), EVENTS));
-    await waitFor(async () => shared().subscribers === 30, 20_000, "30 subscribers to join");
+    await joined(before, 30, 1, "30 subscribers to join");
     expect(shared().sources).toBe(before.sources + 1);
     expect(busListeners()).toBe(before.bus + 1);
 
@@ -78,11 +97,11 @@ describe("identical subscriptions share one source", () => {
   });
 
   test("the last one to leave closes the shared source and its bus listener; the next subscriber starts a new one", async () => {
-    const before = { sources: shared().sources, bus: busListeners() };
+    const before = snapshot();
     const feeds = Array.from({ length: 6 }, () => feed(t.ws("viewer"), EVENTS));
-    await waitFor(async () => shared().subscribers === 6, 20_000, "6 subscribers to join");
+    await joined(before, 6, 1, "6 subscribers to join");
     for (const f of feeds.slice(0, 5)) f.stop();
-    await waitFor(async () => shared().subscribers === 1, 10_000, "5 to leave");
+    await waitFor(async () => shared().subscribers === before.subscribers + 1, 10_000, "5 to leave");
     // one left: the source and its listener stay for it
     expect(shared().sources).toBe(before.sources + 1);
     expect(busListeners()).toBe(before.bus + 1);
@@ -92,21 +111,21 @@ describe("identical subscriptions share one source", () => {
 
     const task = await createTask(t, { name: unique("fanout-again"), kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
     const again = feed(t.ws("viewer"), EVENTS);
-    await waitFor(async () => shared().subscribers === 1, 10_000, "the new subscriber to join");
+    await joined(before, 1, 1, "the new subscriber to join");
     const run = await trigger(t, task.id);
     await waitFor(async () => again.events().filter((e) => e.id === run.id).length === 3, 15_000, "the new source to deliver");
     await stopAll([again], before);
   });
 
   test("different arguments are different streams: each subscriber gets only its own events", async () => {
-    const before = { sources: shared().sources, bus: busListeners() };
+    const before = snapshot();
     const a = await createTask(t, { name: unique("changed-a"), kind: "HANDLER", config: { handler: "demo.sleep" } });
     const b = await createTask(t, { name: unique("changed-b"), kind: "HANDLER", config: { handler: "demo.sleep" } });
     const CHANGED = `subscription($id: ID) { taskChanged(id: $id) { id task { name paused } } }`;
     const forA = [1, 2, 3].map(() => feed(t.ws("viewer"), CHANGED, { id: a.id }));
     const forB = [1, 2, 3].map(() => feed(t.ws("viewer"), CHANGED, { id: b.id }));
     const forAll = [1, 2, 3].map(() => feed(t.ws("viewer"), CHANGED, {}));
-    await waitFor(async () => shared().subscribers === 9, 20_000, "9 subscribers to join");
+    await joined(before, 9, 3, "9 subscribers to join");
     expect(shared().sources).toBe(before.sources + 3);
 
     await t.ok(`mutation($id: ID!) { pauseTask(id: $id) { id } }`, { id: a.id });
@@ -124,7 +143,7 @@ describe("identical subscriptions share one source", () => {
   });
 
   test("viewers share with viewers, not with an admin: what their roles may see differs", async () => {
-    const before = { sources: shared().sources, bus: busListeners() };
+    const before = snapshot();
     const channel = (await t.ok(`mutation($input: AlertChannelInput!) { createAlertChannel(input: $input) { id } }`, {
       input: { name: unique("fanout hook"), kind: "WEBHOOK", url: receiver.url, events: ["FAILED"] },
     })).createAlertChannel;
@@ -133,7 +152,7 @@ describe("identical subscriptions share one source", () => {
     const alice = feed(t.ws(null, await t.token("viewer", "alice")), DELIVERIES);
     const bob = feed(t.ws(null, await t.token("viewer", "bob")), DELIVERIES);
     const admin = feed(t.ws("admin"), DELIVERIES);
-    await waitFor(async () => shared().subscribers === 3, 20_000, "3 subscribers to join");
+    await joined(before, 3, 2, "3 subscribers to join");
     expect(shared().sources).toBe(before.sources + 2);
 
     await t.ok(`mutation($id: ID!) { testAlertChannel(id: $id) { id } }`, { id: channel.id });
@@ -147,7 +166,7 @@ describe("identical subscriptions share one source", () => {
   });
 
   test("activeExecutions (a snapshot first) is not shared: a late joiner gets its own, current snapshot", async () => {
-    const before = { sources: shared().sources, bus: busListeners() };
+    const before = snapshot();
     const task = await createTask(t, { name: unique("active"), kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 60_000 } } });
     const ACTIVE = `subscription($taskId: ID) { activeExecutions(taskId: $taskId, intervalMs: 50) { snapshot executions { id status } } }`;
     const early = feed(t.ws("viewer"), ACTIVE, { taskId: task.id });
@@ -171,7 +190,7 @@ describe("identical subscriptions share one source", () => {
   });
 
   test("a shared subscriber whose token expires is closed (4401); the others sharing with it go on", async () => {
-    const before = { sources: shared().sources, bus: busListeners() };
+    const before = snapshot();
     const task = await createTask(t, { name: unique("expiry"), kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
     const short = await t.app.tokens.mint({ sub: "short", role: "viewer" }, "4s");
     let closed!: (e: { code: number; reason: string }) => void;
@@ -187,11 +206,11 @@ describe("identical subscriptions share one source", () => {
     });
     const doomed = feed(expiring, EVENTS);
     const lasting = feed(t.ws("viewer"), EVENTS);
-    await waitFor(async () => shared().subscribers === 2, 20_000, "both to join");
+    await joined(before, 2, 1, "both to join");
     expect(shared().sources).toBe(before.sources + 1);
 
     expect(await closedAt).toMatchObject({ code: 4401, reason: "token expired" });
-    await waitFor(async () => shared().subscribers === 1, 10_000, "the expired one to leave");
+    await waitFor(async () => shared().subscribers === before.subscribers + 1, 10_000, "the expired one to leave");
     expect(shared().sources).toBe(before.sources + 1);
     const run = await trigger(t, task.id);
     await waitFor(async () => lasting.events().filter((e) => e.id === run.id).length === 3, 15_000, "the other to get the run");
@@ -201,7 +220,7 @@ describe("identical subscriptions share one source", () => {
   });
 
   test("a sharer that stops reading delays no one: the others get every event, the server stays up", async () => {
-    const before = { sources: shared().sources, bus: busListeners() };
+    const before = snapshot();
     // ~200 kB per event: the stalled socket's kernel buffers fill after a few dozen
     const task = await createTask(t, { name: unique("fat"), kind: "HANDLER", config: { handler: "demo.sleep", defaults: { pad: "x".repeat(200_000) } } });
     const FAT = `subscription($id: ID) { taskChanged(id: $id) { id task { paused config } } }`;
@@ -216,7 +235,7 @@ describe("identical subscriptions share one source", () => {
     });
     slow.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${await t.token("viewer")}` } }));
     try {
-      await waitFor(async () => shared().subscribers === 3, 20_000, "3 subscribers to join");
+      await joined(before, 3, 1, "3 subscribers to join");
       expect(shared().sources).toBe(before.sources + 1);
       slow.pause(); // reads nothing from now on
 
