@@ -2,76 +2,207 @@
 // executionEvents while FANOUT_RATE runs per second execute for FANOUT_SECONDS on PostgreSQL:
 // every event delivered to every client?, event → client latency (from the time the state change
 // wrote — scheduledAt of a PENDING manual run, startedAt, finishedAt — to the client's receipt;
-// one process, one clock) and the process's RSS growth.
-// Clients and server share this process (and its RSS and CPU).
+// one machine, one clock) and the server's RSS growth and CPU.
+//
+// The server runs in this process; the clients run in FANOUT_CLIENT_PROCESSES child processes
+// (this same file, started with the argument "clients"), so the server's event loop, RSS and CPU
+// are its own, as in a deployment where the dashboards are on other machines. Default 2: parsing
+// 300,000 messages a second is more than one client process keeps up with here, and its backlog
+// would be counted as the server's latency.
+import { fork, type ChildProcess } from "node:child_process";
 import os from "node:os";
-import { createClient, type Client } from "graphql-ws";
-import WebSocket from "ws";
-import { createApp } from "../src/app.ts";
-import { loadConfig } from "../src/config.ts";
-import { createPostgresDatabase } from "../test/helpers/database.ts";
-import { benchSettings } from "./report.ts";
+import { fileURLToPath } from "node:url";
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 
 const SUBSCRIBERS = Number(process.env.FANOUT_SUBSCRIBERS ?? 1000);
 const RATE = Number(process.env.FANOUT_RATE ?? 100);
 const SECONDS = Number(process.env.FANOUT_SECONDS ?? 5);
+const PROCESSES = Math.max(1, Number(process.env.FANOUT_CLIENT_PROCESSES ?? 2));
 const BASE = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+const EVENTS_PER_RUN = 3; // PENDING, RUNNING, SUCCEEDED
 
-const db = await createPostgresDatabase(BASE, "jobgraph_fanout");
-const config = { ...loadConfig({}), ...benchSettings("jobgraph-fanout", 10) };
-const app = await createApp({ config, database: { url: db.url, poolSize: 20 } });
-const clients: Client[] = [];
-try {
-  const { prisma } = app.db;
-  const task = await prisma.task.create({ data: { name: "noop", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: "ALLOW" } });
-  const token = await app.tokens.mint({ sub: "bench", role: "viewer" });
+/** parent → clients */
+type Command = { t: "start"; url: string; token: string; count: number } | { t: "measure"; fromId: number } | { t: "expect"; ids: number[] } | { t: "stop" };
+/** clients → parent */
+type Report =
+  | { t: "connected" }
+  | { t: "progress"; withWarmup: number }
+  | { t: "done"; received: number[]; latencies: number[]; cpuMs: number };
+
+if (process.argv[2] === "clients") await clients();
+else await server();
+
+// ── the clients' process ─────────────────────────────────────────────────────────────────────
+async function clients() {
+  const { createClient } = await import("graphql-ws");
+  const { default: WebSocket } = await import("ws");
+  const send = (r: Report) => process.send!(r);
+  const commands: Command[] = [];
+  let wake: (() => void) | null = null;
+  process.on("message", (c: Command) => {
+    commands.push(c);
+    wake?.();
+  });
+  const next = async (): Promise<Command> => {
+    while (!commands.length) await new Promise<void>((r) => (wake = r));
+    return commands.shift()!;
+  };
+  const start = (await next()) as Extract<Command, { t: "start" }>;
+  let measureFrom = Infinity; // events of executions with a larger id are measured
+  let expected: Set<number> | null = null;
+  const received = new Array<number>(start.count).fill(0);
+  const warm = new Array<boolean>(start.count).fill(false);
   const latencies: number[] = [];
-  const received = new Array<number>(SUBSCRIBERS).fill(0);
-  for (let i = 0; i < SUBSCRIBERS; i++) {
-    const client = createClient({ url: app.http!.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
-    clients.push(client);
-    client.subscribe<{ executionEvents: { status: string; scheduledAt: string; startedAt: string | null; finishedAt: string | null } }>(
+  let connected = 0;
+  const all = [];
+  for (let i = 0; i < start.count; i++) {
+    const client = createClient({
+      url: start.url,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+      connectionParams: { authorization: `Bearer ${start.token}` },
+      on: { connected: () => void (++connected === start.count && send({ t: "connected" })) },
+    });
+    all.push(client);
+    client.subscribe<{ executionEvents: { id: string; status: string; scheduledAt: string; startedAt: string | null; finishedAt: string | null } }>(
       { query: `subscription { executionEvents { id status scheduledAt startedAt finishedAt } }` },
       {
         next: (msg) => {
-          received[i]!++;
+          const now = Date.now();
           const e = msg.data?.executionEvents;
-          if (e) latencies.push(Date.now() - Date.parse(e.finishedAt ?? e.startedAt ?? e.scheduledAt));
+          if (!e) return;
+          const id = Number(Buffer.from(e.id, "base64").toString().split(":")[1]);
+          if (id <= measureFrom) {
+            warm[i] = true;
+            return;
+          }
+          received[i]!++;
+          latencies.push(now - Date.parse(e.finishedAt ?? e.startedAt ?? e.scheduledAt));
         },
         error: (e) => console.error("subscription error", e),
         complete: () => {},
       },
     );
   }
-  const deadline = Date.now() + 120_000;
-  const started = Date.now();
-  while (app.services.bus.subscriberCount() < SUBSCRIBERS) {
-    if (Date.now() > deadline) throw new Error(`only ${app.services.bus.subscriberCount()} subscribers after ${Date.now() - started} ms`);
-    await new Promise((r) => setTimeout(r, 50));
+  // until told to measure: say how many clients got a warm-up event (so all are subscribed)
+  const progress = setInterval(() => send({ t: "progress", withWarmup: warm.filter(Boolean).length }), 100);
+  for (;;) {
+    const c = await next();
+    if (c.t === "measure") {
+      clearInterval(progress);
+      measureFrom = c.fromId;
+    } else if (c.t === "expect") {
+      expected = new Set(c.ids);
+      const want = expected.size * EVENTS_PER_RUN;
+      const until = Date.now() + 300_000;
+      while (received.some((n) => n < want) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      const cpu = process.cpuUsage();
+      send({ t: "done", received, latencies, cpuMs: (cpu.user + cpu.system) / 1000 });
+    } else if (c.t === "stop") {
+      await Promise.all(all.map((c) => c.dispose()));
+      process.exit(0);
+    }
   }
-  global.gc?.();
-  const rss0 = process.memoryUsage().rss;
-  const runs = RATE * SECONDS;
-  const t0 = Date.now();
-  for (let i = 0; i < runs; i++) {
-    const due = t0 + (i * 1000) / RATE;
-    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-    void app.services.executions.trigger(task.id, null, false, "bench");
-  }
-  const expected = runs * 3; // PENDING, RUNNING, SUCCEEDED
-  const until = Date.now() + 300_000;
-  while (received.some((n) => n < expected) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-  const rss1 = process.memoryUsage().rss;
-  const sorted = latencies.sort((a, b) => a - b);
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
-  const complete = received.filter((n) => n === expected).length;
-  console.log(`\nbench:fanout — ${new Date().toISOString()}, ${os.cpus().length} cores; ${SUBSCRIBERS} subscribers, ${RATE} runs/s for ${SECONDS} s (${runs} runs, ${expected} events each)`);
-  console.log(`subscribers that got every event: ${complete}/${SUBSCRIBERS} (fewest: ${Math.min(...received)}, most: ${Math.max(...received)})`);
-  console.log(`event → client: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1)} ms over ${sorted.length} deliveries`);
-  console.log(`process RSS (server and clients): ${(rss0 / 2 ** 20).toFixed(0)} MB → ${(rss1 / 2 ** 20).toFixed(0)} MB (+${((rss1 - rss0) / 2 ** 20).toFixed(0)} MB)`);
-} finally {
-  await Promise.all(clients.map((c) => c.dispose()));
-  await app.stop();
-  await db.drop();
 }
-process.exit(0);
+
+// ── the server's process ─────────────────────────────────────────────────────────────────────
+async function server() {
+  const { createApp } = await import("../src/app.ts");
+  const { loadConfig } = await import("../src/config.ts");
+  const { createPostgresDatabase } = await import("../test/helpers/database.ts");
+  const { benchSettings } = await import("./report.ts");
+
+  const db = await createPostgresDatabase(BASE, "jobgraph_fanout");
+  const config = { ...loadConfig({}), ...benchSettings("jobgraph-fanout", 10) };
+  const app = await createApp({ config, database: { url: db.url, poolSize: 20 } });
+  const children: ChildProcess[] = [];
+  try {
+    const { prisma } = app.db;
+    const task = await prisma.task.create({ data: { name: "noop", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: "ALLOW" } });
+    const token = await app.tokens.mint({ sub: "bench", role: "viewer" });
+    const reports = new Map<ChildProcess, Report[]>();
+    const waitFor = async (what: string, ok: () => boolean, ms = 120_000) => {
+      const until = Date.now() + ms;
+      while (!ok()) {
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const latest = <T extends Report["t"]>(c: ChildProcess, t: T) => reports.get(c)!.findLast((r) => r.t === t) as Extract<Report, { t: T }> | undefined;
+    const self = fileURLToPath(import.meta.url);
+    for (let p = 0; p < PROCESSES; p++) {
+      const count = Math.floor(SUBSCRIBERS / PROCESSES) + (p < SUBSCRIBERS % PROCESSES ? 1 : 0);
+      const child = fork(self, ["clients"], { stdio: "inherit" });
+      reports.set(child, []);
+      child.on("message", (r: Report) => reports.get(child)!.push(r));
+      children.push(child);
+      child.send({ t: "start", url: app.http!.wsUrl, token, count } satisfies Command);
+    }
+    const connectStart = Date.now();
+    await waitFor("the clients to connect", () => children.every((c) => latest(c, "connected")));
+    // warm-up runs until every client has received an event (its subscription is in place)
+    const warmups: Promise<number>[] = [];
+    let warmedAt = 0;
+    await waitFor("every client to receive a warm-up event", () => {
+      const n = children.reduce((s, c) => s + (latest(c, "progress")?.withWarmup ?? 0), 0);
+      if (n >= SUBSCRIBERS) return true;
+      if (Date.now() - warmedAt < 500) return false;
+      warmedAt = Date.now();
+      warmups.push(app.services.executions.trigger(task.id, null, false, "bench-warmup").then((e) => e.id));
+      return false;
+    });
+    // events of the warm-up runs (ids up to lastWarmup) are not measured, whenever they arrive
+    const lastWarmup = Math.max(0, ...(await Promise.all(warmups)));
+    for (const c of children) c.send({ t: "measure", fromId: lastWarmup } satisfies Command);
+    const setupMs = Date.now() - connectStart;
+
+    // a full collection before each reading: growth is what stays, not garbage not yet collected
+    v8.setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    gc();
+    const mem0 = process.memoryUsage();
+    const rss0 = mem0.rss;
+    const cpu0 = process.cpuUsage();
+    let peakRss = rss0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    const runs = RATE * SECONDS;
+    const ids: number[] = [];
+    const triggered: Promise<unknown>[] = [];
+    const t0 = Date.now();
+    for (let i = 0; i < runs; i++) {
+      const due = t0 + (i * 1000) / RATE;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      triggered.push(app.services.executions.trigger(task.id, null, false, "bench").then((e) => ids.push(e.id)));
+    }
+    await Promise.all(triggered);
+    const loadMs = Date.now() - t0;
+    for (const c of children) c.send({ t: "expect", ids } satisfies Command);
+    await waitFor("the clients' reports", () => children.every((c) => latest(c, "done")), 330_000);
+    clearInterval(sampler);
+    const cpu = process.cpuUsage(cpu0);
+    gc();
+    const mem1 = process.memoryUsage();
+    const rss1 = mem1.rss;
+    const done = children.map((c) => latest(c, "done")!);
+    const received = done.flatMap((d) => d.received);
+    const sorted = done.flatMap((d) => d.latencies).sort((a, b) => a - b);
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+    const expected = runs * EVENTS_PER_RUN;
+    const complete = received.filter((n) => n === expected).length;
+    const mb = (n: number) => (n / 2 ** 20).toFixed(0);
+    console.log(`\nbench:fanout — ${new Date().toISOString()}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    console.log(`${SUBSCRIBERS} subscribers in ${PROCESSES} client process(es), ${RATE} runs/s for ${SECONDS} s (${runs} runs triggered in ${(loadMs / 1000).toFixed(1)} s, ${expected} events each); set-up ${(setupMs / 1000).toFixed(1)} s`);
+    console.log(`subscribers that got every event: ${complete}/${SUBSCRIBERS} (fewest: ${Math.min(...received)}, most: ${Math.max(...received)}); deliveries ${sorted.length}/${expected * SUBSCRIBERS}`);
+    console.log(`event → client: p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1)} ms`);
+    console.log(`server RSS: ${mb(rss0)} MB → ${mb(rss1)} MB (+${mb(rss1 - rss0)} MB after a full GC; peak during the load +${mb(peakRss - rss0)} MB); JS heap ${mb(mem0.heapUsed)} → ${mb(mem1.heapUsed)} MB, external ${mb(mem0.external)} → ${mb(mem1.external)} MB`);
+    console.log(`CPU from the load's start until the last delivery: server ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; client process(es) ${done.map((d) => d.cpuMs.toFixed(0)).join(", ")} ms in all (set-up included)`);
+  } finally {
+    for (const c of children) c.send({ t: "stop" } satisfies Command);
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r)))));
+    await app.stop();
+    await db.drop();
+  }
+  process.exit(0);
+}

@@ -6,7 +6,6 @@ import type { AddressInfo } from "node:net";
 import { GraphQLError } from "graphql";
 import { createYoga } from "graphql-yoga";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Viewer } from "../auth/roles.ts";
 import type { TokenService } from "../auth/tokens.ts";
@@ -17,6 +16,8 @@ import { getSchema } from "../graphql/schema.ts";
 import { StartupError } from "../startup-error.ts";
 import { requestLimitPlugins } from "./limits.ts";
 import { closeAtTokenExpiry } from "./ws-session.ts";
+import { createSharedSubscriptions, type SharedSubscriptions } from "./shared-subscriptions.ts";
+import { deliverDirectly, serveGraphqlWs } from "./ws-transport.ts";
 import { createDashboard } from "./dashboard.ts";
 
 export interface PlainEndpoints {
@@ -29,6 +30,8 @@ export interface HttpServer {
   url: string;
   wsUrl: string;
   server: Server;
+  /** identical WebSocket subscriptions share one stream (shared-subscriptions.ts) */
+  sharedSubscriptions: SharedSubscriptions["stats"];
   close(): Promise<void>;
 }
 
@@ -97,8 +100,9 @@ export async function startHttpServer(opts: {
     server.listen(opts.port, opts.host, () => resolve());
   });
   // a WebSocket message is a request body too: same cap (ws closes the socket with 1009 above it)
+  const shared = createSharedSubscriptions({ schema: getSchema() });
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: services.limits.maxBodyBytes });
-  const ws = useServer(
+  const ws = serveGraphqlWs(
     {
       // a missing or invalid token closes the socket at connect (4403 Forbidden)
       onConnect: async (ctx) => {
@@ -113,8 +117,16 @@ export async function startHttpServer(opts: {
         return true;
       },
       execute: (args: any) => args.rootValue.execute(args),
-      subscribe: (args: any) => args.rootValue.subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
+      // identical operations of the same role share one source and one execution per event
+      // identical operations of the same role share one source and one execution per event,
+      // whose serialised result is written to each subscriber's socket directly
+      subscribe: async (args: any) => {
+        const { subscribe, shareKey, operation } = args.rootValue;
+        if (!shareKey) return subscribe(args);
+        const stream = await shared.subscribe(shareKey, () => subscribe(args));
+        return Symbol.asyncIterator in stream ? deliverDirectly(stream, operation.id, operation.send) : stream;
+      },
+      onSubscribe: async (ctx, id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -128,13 +140,16 @@ export async function startHttpServer(opts: {
           const document = parse(params.query);
           const errors = validate(schema, document);
           if (errors.length) return errors.map(maskError);
+          // each operation still gets its own context: the token is verified again for each
+          const contextValue = await contextFactory();
+          const shareKey = shared.keyOf(schema, document, params, contextValue.viewer?.role ?? null);
           return {
             schema,
             operationName: params.operationName,
             document,
             variableValues: params.variables,
-            contextValue: await contextFactory(),
-            rootValue: { execute, subscribe },
+            contextValue,
+            rootValue: { execute, subscribe, shareKey, operation: { id, send: ctx.extra.sendParts } },
           };
         } catch (e) {
           return [maskError(e)];
@@ -142,6 +157,7 @@ export async function startHttpServer(opts: {
       },
     },
     wss,
+    { logger: services.logger },
   );
 
   const { port } = server.address() as AddressInfo;
@@ -150,6 +166,7 @@ export async function startHttpServer(opts: {
     url: `http://${host}:${port}${yoga.graphqlEndpoint}`,
     wsUrl: `ws://${host}:${port}${yoga.graphqlEndpoint}`,
     server,
+    sharedSubscriptions: () => shared.stats(),
     async close() {
       await ws.dispose();
       await new Promise<void>((r) => wss.close(() => r()));
