@@ -107,7 +107,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     const events = new EventPublisher({ bus, notifier });
     // one way: the state machine publishes; metrics, the workflow engine and the runner listen
     const state = new ExecutionState({ sql: db.sql, prisma, events, logger, now: () => clock.now(), leaseMs: config.leaseMs });
-    const metrics = createMetrics({ prisma, bus, state });
+    // (the HTTP server, which shares subscriptions, is made further down: looked up when read)
+    let http: HttpServer | null = null;
+    const metrics = createMetrics({ prisma, bus, state, shared: () => http?.sharedSubscriptions() ?? { sources: 0, subscribers: 0 } });
     closers.push(() => metrics.stop());
     const audit = new AuditLog({ prisma, logger });
     const handlers = options.handlers ?? createDefaultHandlerRegistry();
@@ -204,7 +206,6 @@ export async function createApp(options: AppOptions): Promise<App> {
 
     // Listen before the engine starts: a busy port must fail start-up before this instance has
     // claimed (and then, stopping, cancelled) anybody's runs.
-    let http: HttpServer | null = null;
     let httpClosing: Promise<void> | undefined;
     const closeHttp = () => (httpClosing ??= http?.close() ?? Promise.resolve());
     if (options.http !== false) {

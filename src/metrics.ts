@@ -23,7 +23,14 @@ export interface Metrics {
 /** task names are labels; a rename shows up after this long */
 const TASK_NAME_TTL_MS = 60_000;
 
-export function createMetrics(deps: { prisma: PrismaClient; bus: EventBus<JobgraphEvents>; state: ExecutionState }): Metrics {
+export function createMetrics(deps: {
+  prisma: PrismaClient;
+  bus: EventBus<JobgraphEvents>;
+  state: ExecutionState;
+  /** subscriptions served by shared sources, and those sources (each one bus listener for all
+   *  its subscribers: see server/shared-subscriptions.ts); none until the server is up */
+  shared?: () => { sources: number; subscribers: number };
+}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const taskNames = new Map<number, { name: string; at: number }>();
@@ -88,7 +95,8 @@ export function createMetrics(deps: { prisma: PrismaClient; bus: EventBus<Jobgra
     help: "Live GraphQL subscriptions on this instance",
     registers: [registry],
     collect() {
-      this.set(deps.bus.subscriberCount());
+      const shared = deps.shared?.() ?? { sources: 0, subscribers: 0 };
+      this.set(deps.bus.subscriberCount() - shared.sources + shared.subscribers);
     },
   });
 

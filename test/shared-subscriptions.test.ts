@@ -54,12 +54,18 @@ afterEach(async () => {
   await waitFor(async () => shared().sources === 0 && busListeners() === 0, 10_000, "every subscription to be released");
 });
 
-const snapshot = () => ({ ...shared(), bus: busListeners() });
+/** jobgraph_subscriptions as /metrics says it */
+async function subscriptionsMetric(): Promise<number> {
+  const text = await (await fetch(new URL("/metrics", t.url))).text();
+  return Number(/^jobgraph_subscriptions (\S+)$/m.exec(text)?.[1]);
+}
+
+const snapshot = async () => ({ ...shared(), bus: busListeners(), metric: await subscriptionsMetric() });
 
 /** `n` more subscribers than `before` joined, and their sources listen on the bus: events
  *  published from now on reach them (a source counts its subscribers as soon as they join, but
  *  listens only once its start, the first subscriber's own subscribe, has run) */
-const joined = (before: ReturnType<typeof snapshot>, n: number, listeners: number, what: string) =>
+const joined = (before: Awaited<ReturnType<typeof snapshot>>, n: number, listeners: number, what: string) =>
   waitFor(async () => shared().subscribers === before.subscribers + n && busListeners() === before.bus + listeners, 20_000, what);
 
 /** every feed stopped, and the server has released what they held */
@@ -72,12 +78,14 @@ const EVENTS = `subscription { executionEvents { id status task { id } } }`;
 
 describe("identical subscriptions share one source", () => {
   test("30 identical subscribers: one source, one bus listener; each gets every event once, in order", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     // ALLOW: no run of the five is skipped for overlapping another
     const task = await createTask(t, { name: unique("fanout"), kind: "HANDLER", overlapPolicy: "ALLOW", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
     const feeds = Array.from({ length: 30 }, () => feed(t.ws("viewer"), EVENTS));
     await joined(before, 30, 1, "30 subscribers to join");
     expect(shared().sources).toBe(before.sources + 1);
+    // the metric counts subscriptions, not bus listeners
+    expect(await subscriptionsMetric()).toBe(before.metric + 30);
     expect(busListeners()).toBe(before.bus + 1);
 
     const runs = [];
@@ -97,7 +105,7 @@ describe("identical subscriptions share one source", () => {
   });
 
   test("the last one to leave closes the shared source and its bus listener; the next subscriber starts a new one", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const feeds = Array.from({ length: 6 }, () => feed(t.ws("viewer"), EVENTS));
     await joined(before, 6, 1, "6 subscribers to join");
     for (const f of feeds.slice(0, 5)) f.stop();
@@ -118,7 +126,7 @@ describe("identical subscriptions share one source", () => {
   });
 
   test("different arguments are different streams: each subscriber gets only its own events", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const a = await createTask(t, { name: unique("changed-a"), kind: "HANDLER", config: { handler: "demo.sleep" } });
     const b = await createTask(t, { name: unique("changed-b"), kind: "HANDLER", config: { handler: "demo.sleep" } });
     const CHANGED = `subscription($id: ID) { taskChanged(id: $id) { id task { name paused } } }`;
@@ -143,7 +151,7 @@ describe("identical subscriptions share one source", () => {
   });
 
   test("viewers share with viewers, not with an admin: what their roles may see differs", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const channel = (await t.ok(`mutation($input: AlertChannelInput!) { createAlertChannel(input: $input) { id } }`, {
       input: { name: unique("fanout hook"), kind: "WEBHOOK", url: receiver.url, events: ["FAILED"] },
     })).createAlertChannel;
@@ -166,7 +174,7 @@ describe("identical subscriptions share one source", () => {
   });
 
   test("activeExecutions (a snapshot first) is not shared: a late joiner gets its own, current snapshot", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const task = await createTask(t, { name: unique("active"), kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 60_000 } } });
     const ACTIVE = `subscription($taskId: ID) { activeExecutions(taskId: $taskId, intervalMs: 50) { snapshot executions { id status } } }`;
     const early = feed(t.ws("viewer"), ACTIVE, { taskId: task.id });
@@ -190,7 +198,7 @@ describe("identical subscriptions share one source", () => {
   });
 
   test("a shared subscriber whose token expires is closed (4401); the others sharing with it go on", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     const task = await createTask(t, { name: unique("expiry"), kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
     const short = await t.app.tokens.mint({ sub: "short", role: "viewer" }, "4s");
     let closed!: (e: { code: number; reason: string }) => void;
@@ -220,7 +228,7 @@ describe("identical subscriptions share one source", () => {
   });
 
   test("a sharer that stops reading delays no one: the others get every event, the server stays up", async () => {
-    const before = snapshot();
+    const before = await snapshot();
     // ~200 kB per event: the stalled socket's kernel buffers fill after a few dozen
     const task = await createTask(t, { name: unique("fat"), kind: "HANDLER", config: { handler: "demo.sleep", defaults: { pad: "x".repeat(200_000) } } });
     const FAT = `subscription($id: ID) { taskChanged(id: $id) { id task { paused config } } }`;
