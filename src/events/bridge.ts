@@ -81,7 +81,12 @@ function reviveExecution(json: Record<string, unknown>): Execution {
 export const silentNotifier: Notifier = { enabled: false, sendJson() {} };
 
 export function createBridgeReceiver(deps: { prisma: PrismaClient; origin: string; events: EventPublisher; handlers: BridgeHandlers; logger: Logger }) {
+  // this instance hears its own NOTIFYs too (its LISTEN is a connection like any other): they are
+  // recognised by their first bytes, as the notifier writes them, not parsed (a tick of 10,000
+  // fires is 10,000 rows of JSON, three times over: created, claimed, finished)
+  const own = `{"o":${JSON.stringify(deps.origin)},`;
   return async (payload: string) => {
+    if (payload.startsWith(own)) return;
     let parsed: { o: string; m: BridgeMessage[] };
     try {
       parsed = JSON.parse(payload);
