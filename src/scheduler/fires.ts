@@ -135,7 +135,10 @@ const dueTask = (t: DueRow): DueTask | null =>
       }
     : null;
 
-const DEFAULT_BATCH = 250;
+/** due tasks per fire statement: 10,000 minute crons were written 1.7× sooner in batches of
+ *  1,000 than of 250 (same run, load 9), and a second of 1,000 one-second crons is one statement;
+ *  claims still get the pool and the event loop between batches */
+const DEFAULT_BATCH = 1000;
 /** timers may go off a hair early; a task due within this is taken with the others */
 const TIMER_SLACK_MS = 5;
 /** after a failed statement, or a task whose fence moved twice in one pass: look again then */
