@@ -200,7 +200,13 @@ async function collect(db: Awaited<ReturnType<typeof seededDatabase>>["db"], fro
 function analyse(rows: FireRow[], expected: number, withinMs: number) {
   const keys = new Set(rows.map((r) => `${r.taskId}@${r.scheduledAt.getTime()}`));
   const late = rows.filter((r) => r.startedAt).map((r) => r.startedAt!.getTime() - r.scheduledAt.getTime());
+  // what the runner managed: runs started in each whole second from the first start to the last
+  const starts = rows.filter((r) => r.startedAt).map((r) => Math.floor(r.startedAt!.getTime() / 1000));
+  const perSecond = new Map<number, number>();
+  for (const s of starts) perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
+  const seconds = starts.length ? Array.from({ length: Math.max(...starts) - Math.min(...starts) + 1 }, (_, i) => perSecond.get(Math.min(...starts) + i) ?? 0) : [];
   return {
+    startedPerSecond: seconds,
     recorded: rows.length,
     expected,
     duplicates: rows.length - keys.size,
@@ -251,6 +257,7 @@ async function scenarioOne() {
       "started / skipped / not started": `${a.started} / ${a.skipped} / ${a.notStarted} (after a 15 s drain)`,
       "lateness → RUNNING p50 / p99 / max": `${fmt(pct(a.late, 0.5))} / ${fmt(pct(a.late, 0.99))} / ${fmt(pct(a.late, 1))} ms`,
       "started within 100 ms": `${fmt(a.withinPct)} %`,
+      "runs started per second p50 / max": `${fmt(pct(a.startedPerSecond, 0.5))} / ${fmt(pct(a.startedPerSecond, 1))} (1,000 are due each second)`,
       "/ready probes, failed, p99": `${probes.probes}, ${probes.failures}, ${fmt(pct(probes.latencies, 0.99))} ms`,
       "peak RSS": `${fmt(peakRss())} MB`,
     });
@@ -289,6 +296,7 @@ async function scenarioScale() {
       "started / skipped / not started": `${a.started} / ${a.skipped} / ${a.notStarted} (85 s after the fire time)`,
       "all started after": `${fmt(pct(a.late, 1))} ms (p50 ${fmt(pct(a.late, 0.5))} ms)`,
       "started within 5 s": `${fmt(a.withinPct)} %`,
+      "runs started per second p50 / max": `${fmt(pct(a.startedPerSecond, 0.5))} / ${fmt(pct(a.startedPerSecond, 1))} (all in 5 s needs 2,000)`,
       "/ready probes, failed, p99": `${probes.probes}, ${probes.failures}, ${fmt(pct(probes.latencies, 0.99))} ms`,
     });
     return summarize("scale: 10,000 minute crons, lateness → RUNNING", "ms", a.late);

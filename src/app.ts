@@ -142,6 +142,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     const fires = new Fires({
       prisma,
+      sql: db.sql,
       // the fire statement's rows go out the way every created run does (engine branch: publishChanged)
       publishCreated: (rows) => executions.created(rows),
       clock,

@@ -15,6 +15,9 @@ export interface BridgeHandlers {
   schedulerChanged(): void;
 }
 
+/** how every payload of `origin` begins: the receiver recognises its own instance's by it */
+const payloadHead = (origin: string) => `{"o":${JSON.stringify(origin)},`;
+
 /** NOTIFY payloads must stay under 8000 bytes */
 const MAX_PAYLOAD = 7500;
 
@@ -50,7 +53,8 @@ export function createPgNotifier(sql: Sql, origin: string, logger: Logger): Noti
       batches.at(-1)!.push(m);
       size += m.length + 1;
     }
-    const payloads = batches.map((batch) => `{"o":${JSON.stringify(origin)},"m":[${batch.join(",")}]}`);
+    const head = payloadHead(origin);
+    const payloads = batches.map((batch) => `${head}"m":[${batch.join(",")}]}`);
     inFlight = true;
     sql
       .query(NOTIFY, [CHANNEL, JSON.stringify(payloads)])
@@ -81,9 +85,10 @@ function reviveExecution(json: Record<string, unknown>): Execution {
 export const silentNotifier: Notifier = { enabled: false, sendJson() {} };
 
 export function createBridgeReceiver(deps: { prisma: PrismaClient; origin: string; events: EventPublisher; handlers: BridgeHandlers; logger: Logger }) {
-  // every instance hears its own NOTIFYs too: those are recognised by their first bytes and
-  // never parsed (a busy engine sends a message per state change)
-  const own = `{"o":${JSON.stringify(deps.origin)},`;
+  // this instance hears its own NOTIFYs too (its LISTEN is a connection like any other): they are
+  // recognised by their first bytes, as the notifier writes them, not parsed (a tick of 10,000
+  // fires is 10,000 rows of JSON, three times over: created, claimed, finished)
+  const own = payloadHead(deps.origin);
   return async (payload: string) => {
     if (payload.startsWith(own)) return;
     let parsed: { o: string; m: BridgeMessage[] };

@@ -9,6 +9,7 @@
 // rebuilt from the database at start-up and periodically as a safety net.
 import { SYSTEM_ACTOR } from "../audit/service.ts";
 import type { Clock } from "../clock.ts";
+import type { Sql } from "../db/database.ts";
 import { recordFires, type FireAlert, type PlannedFire, type TaskAdvance } from "../executions/state/fires.ts";
 import type { Execution, PrismaClient, Task } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
@@ -18,6 +19,8 @@ import { DueIndex, type DueTask } from "./timers.ts";
 
 export interface FiresDeps {
   prisma: PrismaClient;
+  /** the fire statement's runner (the engine's hot-path statements, not Prisma) */
+  sql: Sql;
   clock: Clock;
   logger: Logger;
   /** publishes rows a fire statement created, after its commit (events, wake the runners) */
@@ -132,7 +135,10 @@ const dueTask = (t: DueRow): DueTask | null =>
       }
     : null;
 
-const DEFAULT_BATCH = 250;
+/** due tasks per fire statement: 10,000 minute crons were written 1.7× sooner in batches of
+ *  1,000 than of 250 (same run, load 9), and a second of 1,000 one-second crons is one statement;
+ *  claims still get the pool and the event loop between batches */
+const DEFAULT_BATCH = 1000;
 /** timers may go off a hair early; a task due within this is taken with the others */
 const TIMER_SLACK_MS = 5;
 /** after a failed statement, or a task whose fence moved twice in one pass: look again then */
@@ -309,7 +315,7 @@ export class Fires {
     let result;
     const started = performance.now();
     try {
-      result = await recordFires(this.deps.prisma, batch.map((b) => b.advance), now, { waitForLocks });
+      result = await recordFires(this.deps.sql, batch.map((b) => b.advance), now, { waitForLocks });
     } catch (e) {
       // nothing was written (one statement): the same fires are proposed again shortly
       for (const b of batch) index.setIfCurrent(b.task, b.gen, now.getTime() + RETRY_MS);

@@ -16,10 +16,12 @@
 // history, but is never claimed.
 //
 // The caller publishes the created rows after this returns (the commit): see Fires.write.
+import type { Sql } from "../../db/database.ts";
 import type { Execution, PrismaClient } from "../../generated/prisma/client.ts";
 import type { AlertEvent, ExecutionStatus, TriggerKind } from "../../generated/prisma/enums.ts";
 import { ALERT_TOPIC } from "../../alerts/outbox.ts";
 import type { AlertPayload } from "../../alerts/payload.ts";
+import { run, statement } from "./sql.ts";
 
 export interface PlannedFire {
   scheduledAt: Date;
@@ -62,8 +64,9 @@ export interface FireResult {
   created: Execution[];
 }
 
-/** statement marker: lets tests and pg_stat_statements tell the fire statement apart */
-export const FIRE_STATEMENT_TAG = "jobgraph:fires";
+/** the fire statements' name (both variants start with it): a comment in their text and the
+ *  prepared statement's name, so tests and pg_stat_statements tell them apart on both backends */
+export const FIRE_STATEMENT_TAG = "jobgraph_fires";
 
 const FENCE = `t."nextRunAt" = b."expectedNextRunAt" AND t."updatedAt" = b."expectedUpdatedAt"
     AND t.enabled AND NOT t.paused
@@ -72,13 +75,13 @@ const FENCE = `t."nextRunAt" = b."expectedNextRunAt" AND t."updatedAt" = b."expe
 // The last SELECT returns the inserted rows, then one row of NULL execution columns carrying the
 // id lists (a join of `advanced` with `inserted` would be planned as a nested loop: CTE row
 // estimates are 1).
-const sql = (skipLocked: boolean) => `/* ${FIRE_STATEMENT_TAG} */
+const text = (skipLocked: boolean) => `/* ${FIRE_STATEMENT_TAG} */
 WITH batch AS (
-  SELECT * FROM jsonb_to_recordset($1::jsonb)
+  SELECT * FROM jsonb_to_recordset(:tasks::jsonb)
     AS b(id int, "expectedNextRunAt" timestamptz, "expectedUpdatedAt" timestamptz, "nextRunAt" timestamptz,
          "auditAction" text, "auditActor" text, "auditDetails" jsonb)
 ), planned AS (
-  SELECT * FROM jsonb_to_recordset($2::jsonb)
+  SELECT * FROM jsonb_to_recordset(:fires::jsonb)
     AS f("taskId" int, "scheduledAt" timestamptz, trigger "TriggerKind", "runAfter" timestamptz,
          status "ExecutionStatus", error text, ord int)
 ), locked AS (
@@ -87,8 +90,9 @@ WITH batch AS (
   ORDER BY t.id
   FOR NO KEY UPDATE OF t${skipLocked ? " SKIP LOCKED" : ""}
 ), busy AS (
-  -- fence holds in this statement's snapshot but somebody holds the row (a claim, an edit,
-  -- another instance's fire): not decided here, the caller proposes it again shortly
+  -- fence holds in the snapshot of this statement but somebody holds the row (a claim, an edit,
+  -- another instance firing it): not decided here, the caller proposes it again shortly
+  -- (no apostrophes or colon-words in these comments: statement() numbers parameters outside quoted literals)
   SELECT t.id FROM "Task" t JOIN batch b ON b.id = t.id
   WHERE ${FENCE} AND t.id NOT IN (SELECT id FROM locked)
 ), advanced AS (
@@ -99,22 +103,22 @@ WITH batch AS (
 ), inserted AS (
   INSERT INTO "Execution" ("taskId", trigger, status, "scheduledAt", "runAfter", error, "finishedAt", "durationMs", "createdAt", "updatedAt")
   SELECT f."taskId", f.trigger, f.status, f."scheduledAt", f."runAfter", f.error,
-         CASE WHEN f.status = 'SKIPPED' THEN $3::timestamptz END,
+         CASE WHEN f.status = 'SKIPPED' THEN :now::timestamptz END,
          CASE WHEN f.status = 'SKIPPED' THEN 0 END,
-         $3::timestamptz, $3::timestamptz
+         :now::timestamptz, :now::timestamptz
   FROM planned f JOIN advanced a ON a.id = f."taskId"
   ORDER BY f.ord
   ON CONFLICT ("taskId", "scheduledAt") WHERE trigger IN ('SCHEDULE', 'CATCH_UP') DO NOTHING
   RETURNING *
 ), audited AS (
   INSERT INTO "AuditEvent" (at, actor, action, ok, "taskId", details)
-  SELECT $3::timestamptz, b."auditActor", b."auditAction", true, b.id, b."auditDetails"
+  SELECT :now::timestamptz, b."auditActor", b."auditAction", true, b.id, b."auditDetails"
   FROM batch b JOIN advanced a ON a.id = b.id
   WHERE b."auditAction" IS NOT NULL
 ), alerted AS (
   INSERT INTO "Outbox" (topic, event, key, "taskId", "executionId", payload, "createdAt")
-  SELECT '${ALERT_TOPIC}', o.event, o.key, o."taskId", i.id, o.payload, $3::timestamptz
-  FROM jsonb_to_recordset($4::jsonb) AS o("taskId" int, event text, key text, "scheduledAt" timestamptz, payload jsonb)
+  SELECT '${ALERT_TOPIC}', o.event, o.key, o."taskId", i.id, o.payload, :now::timestamptz
+  FROM jsonb_to_recordset(:alerts::jsonb) AS o("taskId" int, event text, key text, "scheduledAt" timestamptz, payload jsonb)
   JOIN advanced a ON a.id = o."taskId"
   LEFT JOIN inserted i ON i."taskId" = o."taskId" AND i."scheduledAt" = o."scheduledAt"
   WHERE o."scheduledAt" IS NULL OR i.id IS NOT NULL
@@ -124,8 +128,9 @@ WITH batch AS (
 UNION ALL
 SELECT (NULL::"Execution").*, (SELECT coalesce(array_agg(id), '{}') FROM advanced), (SELECT coalesce(array_agg(id), '{}') FROM busy)`;
 
-const SKIPPING = sql(true);
-const WAITING = sql(false);
+type Params = "tasks" | "fires" | "now" | "alerts";
+const SKIPPING = statement<Params, Row>(FIRE_STATEMENT_TAG, text(true));
+const WAITING = statement<Params, Row>(`${FIRE_STATEMENT_TAG}_waiting`, text(false));
 
 type Row = Execution & { advancedIds: number[] | null; busyIds: number[] | null };
 
@@ -136,7 +141,7 @@ type Row = Execution & { advancedIds: number[] | null; busyIds: number[] | null 
  * over would otherwise never be fired; rows are locked in id order, as claims lock them). A task in neither set was not touched because its row moved on (another instance fired
  * it, someone edited, paused or disabled it): the caller must re-read it.
  */
-export async function recordFires(prisma: PrismaClient, batch: TaskAdvance[], now: Date, opts: { waitForLocks?: boolean } = {}): Promise<FireResult> {
+export async function recordFires(sql: Sql, batch: TaskAdvance[], now: Date, opts: { waitForLocks?: boolean } = {}): Promise<FireResult> {
   if (!batch.length) return { advanced: new Set(), busy: new Set(), created: [] };
   let ord = 0;
   const tasks = batch.map((t) => ({
@@ -162,7 +167,7 @@ export async function recordFires(prisma: PrismaClient, batch: TaskAdvance[], no
   const alerts = batch.flatMap((t) =>
     (t.alerts ?? []).map((a) => ({ taskId: t.taskId, event: a.event, key: a.key ?? null, scheduledAt: a.scheduledAt?.toISOString() ?? null, payload: a.payload })),
   );
-  const rows = await prisma.$queryRawUnsafe<Row[]>(opts.waitForLocks ? WAITING : SKIPPING, JSON.stringify(tasks), JSON.stringify(fires), now, JSON.stringify(alerts));
+  const rows = await run(sql, opts.waitForLocks ? WAITING : SKIPPING, { tasks: JSON.stringify(tasks), fires: JSON.stringify(fires), now, alerts: JSON.stringify(alerts) });
   const { advancedIds, busyIds } = rows.at(-1)!;
   const created = rows.slice(0, -1).map(({ advancedIds: _a, busyIds: _b, ...row }) => row as Execution);
   return { advanced: new Set(advancedIds), busy: new Set(busyIds), created };
