@@ -225,7 +225,9 @@ export class Finisher {
   }
 
   private async statement(inputs: FinishInput[]): Promise<Change[]> {
-    const fin = inputs.map(({ id, expect, worker, final, cancel, progress }) => ({
+    // rows in id order, the order the heart-beat locks them in too: two statements updating the
+    // same runs can then never wait for each other in a circle (a deadlock PostgreSQL must break)
+    const fin = [...inputs].sort((a, b) => a.id - b.id).map(({ id, expect, worker, final, cancel, progress }) => ({
       id,
       status: final.status,
       error: final.error ?? null,

@@ -15,9 +15,16 @@ const PROGRESS_KEYS = ["progress", "progressMessage", "processedItems", "totalIt
 
 const HEARTBEAT = statement<"now" | "expires" | "ids" | "worker", { id: number; cancelRequested: boolean }>(
   "jobgraph_heartbeat",
-  `UPDATE "Execution" SET "heartbeatAt" = :now::timestamptz, "leaseExpiresAt" = :expires::timestamptz
-   WHERE id = ANY(:ids::int[]) AND "workerId" = :worker::text AND status = 'RUNNING'
-   RETURNING id, "cancelRequested"`,
+  // rows locked in id order (whatever index the plan takes), as finishes and progress writes
+  // take them: statements over the same runs never wait for each other in a circle
+  `WITH mine AS (
+     SELECT id FROM "Execution"
+     WHERE id = ANY(:ids::int[]) AND "workerId" = :worker::text AND status = 'RUNNING'
+     ORDER BY id FOR NO KEY UPDATE
+   )
+   UPDATE "Execution" e SET "heartbeatAt" = :now::timestamptz, "leaseExpiresAt" = :expires::timestamptz
+   FROM mine WHERE e.id = mine.id
+   RETURNING e.id, e."cancelRequested"`,
 );
 
 const set = (col: string) => `"${col}" = CASE WHEN '${col}' = ANY(p.keys) THEN p."${col}" ELSE e."${col}" END`;
@@ -116,7 +123,8 @@ export class RunWrites {
   }
 
   private async writeProgress(items: ProgressItem[]): Promise<(Execution | null)[]> {
-    const p = items.map(({ id, worker, fields }) => ({ id, worker, keys: PROGRESS_KEYS.filter((k) => fields[k] !== undefined), ...fields }));
+    // in id order, like finishes and heart-beats (see HEARTBEAT): no lock cycles between them
+    const p = [...items].sort((a, b) => a.id - b.id).map(({ id, worker, fields }) => ({ id, worker, keys: PROGRESS_KEYS.filter((k) => fields[k] !== undefined), ...fields }));
     const rows = await run(this.deps.sql, PROGRESS, { p: jsonParam(p), now: this.deps.now() });
     const byId = new Map(rows.map((r) => [r.id, r]));
     return items.map((i) => byId.get(i.id) ?? null);
