@@ -48,5 +48,8 @@ export function benchSettings(prefix: string, concurrency: number) {
     demo: false,
     logLevel: "silent",
     concurrency,
+    // every run is kept (the default keeps 10,000 per task, and a drain of 20,000 of one task
+    // would have retention deleting rows beside it)
+    retentionPerTask: 0,
   };
 }

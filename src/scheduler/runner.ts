@@ -83,6 +83,7 @@ export class Runner {
    *  it asked for. A claim that came back short clears it unless a wake came in meanwhile. */
   private backlog = false;
   private wakes = 0;
+  private claimsStarted = 0;
   private pumpQueued = false;
   private stopping = false;
   private started = false;
@@ -153,21 +154,27 @@ export class Runner {
 
   private async claimSlots(n: number): Promise<void> {
     const wakesBefore = this.wakes;
+    // a short claim means "nothing more to take" only if no other claim of ours held rows
+    // meanwhile (SKIP LOCKED passes over the rows another claim has locked but not taken)
+    const alone = this.claiming === 0;
+    const startedBefore = ++this.claimsStarted;
     this.claiming++;
     this.reserved += n;
     let rows: Execution[] = [];
+    let failed = false;
     try {
       rows = await this.deps.state.claim(this.deps.workerId, n);
     } catch (e) {
+      failed = true;
       this.deps.logger.error({ err: e }, "claim pass failed");
-      if (this.wakes === wakesBefore) this.backlog = false; // the poll tries again
     } finally {
       this.claiming--;
       this.reserved -= n;
     }
     for (const row of rows) this.launch(row);
     const filled = rows.filter((r) => !isWorkflowParent(r)).length;
-    if (filled < n && this.wakes === wakesBefore) this.backlog = false; // nothing more to take
+    if (filled >= n) this.backlog = true; // there may be more
+    else if (this.wakes === wakesBefore && (failed || (alone && this.claimsStarted === startedBefore))) this.backlog = false; // the poll tries again
     this.schedulePump();
   }
 
