@@ -1,0 +1,62 @@
+// The runner's task cache: a claimed run needs no read of its task once seen; misses asked for in
+// the same turn (a claim's runs of tasks not seen yet) are read with one query; an invalidated
+// task is read again; a missing one is not remembered.
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { migrateDatabase } from "../src/app.ts";
+import { openDatabase, type Database } from "../src/db/database.ts";
+import type { PrismaClient } from "../src/generated/prisma/client.ts";
+import { TaskCache } from "../src/tasks/cache.ts";
+import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
+
+let tdb: TestDatabase;
+let db: Database;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  db = await openDatabase(tdb.target);
+  await migrateDatabase(db);
+});
+
+afterAll(async () => {
+  await db?.close();
+  await tdb?.drop();
+});
+
+/** the cache over the real database, counting the reads it makes */
+function countingCache() {
+  const reads: number[][] = [];
+  const prisma = {
+    task: {
+      findMany: (args: { where: { id: { in: number[] } } }) => {
+        reads.push([...args.where.id.in].sort((a, b) => a - b));
+        return db.prisma.task.findMany(args);
+      },
+    },
+  } as unknown as PrismaClient;
+  return { cache: new TaskCache({ prisma }), reads };
+}
+
+test("tasks asked for together are read with one query, then served from memory", async () => {
+  const tasks = await Promise.all(
+    Array.from({ length: 5 }, (_, i) => db.prisma.task.create({ data: { name: `cached-${i}`, kind: "HANDLER", config: { handler: "demo.sleep" } } })),
+  );
+  const { cache, reads } = countingCache();
+  const got = await Promise.all(tasks.map((t) => cache.get(t.id)));
+  expect(got.map((t) => t?.name)).toEqual(tasks.map((t) => t.name));
+  expect(reads).toEqual([tasks.map((t) => t.id).sort((a, b) => a - b)]);
+
+  expect((await cache.get(tasks[2]!.id))?.name).toBe("cached-2");
+  expect(reads).toHaveLength(1); // from memory
+
+  await db.prisma.task.update({ where: { id: tasks[2]!.id }, data: { name: "renamed" } });
+  cache.invalidate(tasks[2]!.id);
+  expect((await cache.get(tasks[2]!.id))?.name).toBe("renamed");
+  expect(reads).toEqual([expect.any(Array), [tasks[2]!.id]]);
+});
+
+test("a task that does not exist is null, and is looked for again next time", async () => {
+  const { cache, reads } = countingCache();
+  expect(await cache.get(987_654)).toBeNull();
+  expect(await cache.get(987_654)).toBeNull();
+  expect(reads).toEqual([[987_654], [987_654]]);
+});
