@@ -109,14 +109,21 @@ export async function createApp(options: AppOptions): Promise<App> {
     const state = new ExecutionState({ sql: db.sql, prisma, events, logger, now: () => clock.now(), leaseMs: config.leaseMs });
     // (the HTTP server, which shares subscriptions, is made further down: looked up when read)
     let http: HttpServer | null = null;
-    const metrics = createMetrics({ prisma, bus, state, shared: () => http?.sharedSubscriptions() ?? { sources: 0, subscribers: 0 } });
+    const taskCache = new TaskCache({ prisma });
+    const metrics = createMetrics({
+      prisma,
+      bus,
+      state,
+      // the runner's cache: the task a run just ran with, its name current (invalidated on change)
+      taskName: async (id) => (await taskCache.get(id))?.name ?? String(id),
+      shared: () => http?.sharedSubscriptions() ?? { sources: 0, subscribers: 0 },
+    });
     closers.push(() => metrics.stop());
     const audit = new AuditLog({ prisma, logger });
     const handlers = options.handlers ?? createDefaultHandlerRegistry();
     const calendars = new CalendarService({ prisma, clock, audit, logger });
     const fireFilter: CalendarService["fireFilter"] = (task, db) => calendars.fireFilter(task, db);
     const executions = new ExecutionService({ prisma, state });
-    const taskCache = new TaskCache({ prisma });
     const workflows = createWorkflowEngine({ prisma, state, events, bus, audit, clock, logger });
     const runner = new Runner({
       prisma,

@@ -20,28 +20,18 @@ export interface Metrics {
   stop(): void;
 }
 
-/** task names are labels; a rename shows up after this long */
-const TASK_NAME_TTL_MS = 60_000;
-
 export function createMetrics(deps: {
   prisma: PrismaClient;
   bus: EventBus<JobgraphEvents>;
   state: ExecutionState;
+  /** a task's name (the label of its series) */
+  taskName: (id: number) => Promise<string>;
   /** subscriptions served by shared sources, and those sources (each one bus listener for all
    *  its subscribers: see server/shared-subscriptions.ts); none until the server is up */
   shared?: () => { sources: number; subscribers: number };
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const taskNames = new Map<number, { name: string; at: number }>();
-  const taskName = async (id: number) => {
-    const cached = taskNames.get(id);
-    if (cached && Date.now() - cached.at < TASK_NAME_TTL_MS) return cached.name;
-    const name = (await deps.prisma.task.findUnique({ where: { id }, select: { name: true } }))?.name ?? cached?.name ?? String(id);
-    taskNames.set(id, { name, at: Date.now() });
-    return name;
-  };
-
   const finished = new Counter({
     name: "jobgraph_executions_finished_total",
     help: "Executions that reached a final state, by task and final status",
@@ -101,7 +91,7 @@ export function createMetrics(deps: {
   });
 
   const executionFinished = (row: Execution) =>
-    void taskName(row.taskId)
+    void deps.taskName(row.taskId)
       .then((task) => {
         finished.inc({ task, status: row.status });
         if (row.durationMs !== null) duration.observe({ task, status: row.status }, row.durationMs / 1000);
