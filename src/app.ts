@@ -23,6 +23,7 @@ import { HistoryQueries } from "./executions/history.ts";
 import { Operations } from "./executions/operations.ts";
 import { RetentionJob } from "./executions/retention.ts";
 import { VacuumJob } from "./db/vacuum.ts";
+import { BurstAnalyzer } from "./db/analyze.ts";
 import { createCommandExecutor } from "./executors/command.ts";
 import { createHandlerExecutor } from "./executors/handler.ts";
 import { createDefaultHandlerRegistry, type HandlerRegistry } from "./executors/handlers/registry.ts";
@@ -109,6 +110,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     const state = new ExecutionState({ sql: db.sql, prisma, events, logger, now: () => clock.now(), leaseMs: config.leaseMs });
     // (the HTTP server, which shares subscriptions, is made further down: looked up when read)
     let http: HttpServer | null = null;
+    // fresh statistics right after a burst of new runs: the claim's plan is made from them
+    const analyzer = new BurstAnalyzer({ prisma, logger });
+    const offAnalyzer = state.on((changes) => {
+      let n = 0;
+      for (const c of changes) if (c.kind === "created" && c.row.status === "PENDING") n++;
+      if (n) analyzer.added(n);
+    });
+    closers.push(async () => {
+      offAnalyzer();
+      await analyzer.settled();
+    });
     const taskCache = new TaskCache({ prisma });
     const metrics = createMetrics({
       prisma,

@@ -1,0 +1,64 @@
+// Right after a burst of new runs the statistics of "Execution" are refreshed, so the claim
+// (a prepared statement, planned from them) is planned for the queue as it is, not for the empty
+// one autovacuum last saw; at most once per interval, and not for a trickle.
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { migrateDatabase } from "../src/app.ts";
+import { BURST_ROWS, BurstAnalyzer } from "../src/db/analyze.ts";
+import { openDatabase, type Database } from "../src/db/database.ts";
+import { createLogger } from "../src/logging/logger.ts";
+import { waitFor } from "./helpers/app.ts";
+import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
+
+let tdb: TestDatabase;
+let db: Database;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  db = await openDatabase(tdb.target);
+  await migrateDatabase(db);
+  // the server's autovacuum must not analyze this table behind the test's back
+  if (db.backend === "postgres") await db.prisma.$executeRawUnsafe(`ALTER TABLE "Execution" SET (autovacuum_enabled = false)`);
+});
+
+afterAll(async () => {
+  await db?.close();
+  await tdb?.drop();
+});
+
+/** how many times "Execution" was analyzed, and the planner's idea of its PENDING rows */
+async function seen() {
+  await db.prisma.$executeRawUnsafe(`SELECT pg_stat_force_next_flush()`);
+  const [s] = await db.prisma.$queryRawUnsafe<{ analyzed: number }[]>(`SELECT analyze_count::int AS analyzed FROM pg_stat_user_tables WHERE relname = 'Execution'`);
+  const [plan] = await db.prisma.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN SELECT id FROM "Execution" WHERE status = 'PENDING'`);
+  return { analyzed: s!.analyzed, pendingEstimate: Number(/rows=(\d+)/.exec(plan!["QUERY PLAN"])![1]) };
+}
+
+test("a burst of new runs refreshes the statistics at once; a trickle, or a second burst soon after, does not", async () => {
+  const task = await db.prisma.task.create({ data: { name: "burst", kind: "HANDLER", config: { handler: "demo.sleep" } } });
+  await db.prisma.$executeRawUnsafe(`ANALYZE "Execution"`); // as autovacuum saw it: no runs at all
+  let clock = 1_000_000;
+  const analyzer = new BurstAnalyzer({ prisma: db.prisma, logger: createLogger("silent"), minIntervalMs: 30_000, now: () => clock });
+  const before = await waitFor(async () => { const s = await seen(); return s.analyzed >= 1 ? s : null; }, 10_000, "the first analyze counted");
+
+  await db.prisma.$executeRawUnsafe(
+    `INSERT INTO "Execution" ("taskId", trigger, "scheduledAt", "runAfter", "updatedAt")
+     SELECT ${task.id}, 'SCHEDULE', now() - g * interval '1 second', now(), now() FROM generate_series(1, 2000) g`,
+  );
+  analyzer.added(BURST_ROWS - 1); // a trickle: nothing
+  await analyzer.settled();
+  expect((await seen()).analyzed).toBe(before.analyzed);
+
+  analyzer.added(1000); // the burst (the engine reports the rows its statements created)
+  await analyzer.settled();
+  const after = await waitFor(async () => { const s = await seen(); return s.analyzed > before.analyzed ? s : null; }, 10_000, "the burst's analyze counted");
+  expect(after.analyzed).toBe(before.analyzed + 1);
+  expect(after.pendingEstimate).toBeGreaterThan(1000); // the planner now knows the queue
+
+  clock += 10_000; // another burst 10 s later: the statistics are fresh enough
+  analyzer.added(5000);
+  await analyzer.settled();
+  clock += 30_000; // and after the interval, the next one refreshes them again
+  analyzer.added(BURST_ROWS);
+  await analyzer.settled();
+  await waitFor(async () => (await seen()).analyzed === after.analyzed + 1, 10_000, "the later burst's analyze counted");
+});
