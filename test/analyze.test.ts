@@ -1,46 +1,35 @@
 // Right after a burst of new runs the statistics of "Execution" are refreshed, so the claim
 // (a prepared statement, planned from them) is planned for the queue as it is, not for the empty
 // one autovacuum last saw; at most once per interval, and not for a trickle.
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { migrateDatabase } from "../src/app.ts";
+import { beforeAll, expect, test } from "vitest";
 import { BURST_ROWS, BurstAnalyzer } from "../src/db/analyze.ts";
-import { openDatabase, type Database } from "../src/db/database.ts";
 import { createLogger } from "../src/logging/logger.ts";
 import { waitFor } from "./helpers/app.ts";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
+import { useMigratedDatabase } from "./helpers/migrated.ts";
 
-let tdb: TestDatabase;
-let db: Database;
+const database = useMigratedDatabase();
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  db = await openDatabase(tdb.target);
-  await migrateDatabase(db);
   // the server's autovacuum must not analyze this table behind the test's back
-  if (db.backend === "postgres") await db.prisma.$executeRawUnsafe(`ALTER TABLE "Execution" SET (autovacuum_enabled = false)`);
-});
-
-afterAll(async () => {
-  await db?.close();
-  await tdb?.drop();
+  if (database.db.backend === "postgres") await database.db.prisma.$executeRawUnsafe(`ALTER TABLE "Execution" SET (autovacuum_enabled = false)`);
 });
 
 /** how many times "Execution" was analyzed, and the planner's idea of its PENDING rows */
 async function seen() {
-  await db.prisma.$executeRawUnsafe(`SELECT pg_stat_force_next_flush()`);
-  const [s] = await db.prisma.$queryRawUnsafe<{ analyzed: number }[]>(`SELECT analyze_count::int AS analyzed FROM pg_stat_user_tables WHERE relname = 'Execution'`);
-  const [plan] = await db.prisma.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN SELECT id FROM "Execution" WHERE status = 'PENDING'`);
+  await database.db.prisma.$executeRawUnsafe(`SELECT pg_stat_force_next_flush()`);
+  const [s] = await database.db.prisma.$queryRawUnsafe<{ analyzed: number }[]>(`SELECT analyze_count::int AS analyzed FROM pg_stat_user_tables WHERE relname = 'Execution'`);
+  const [plan] = await database.db.prisma.$queryRawUnsafe<{ "QUERY PLAN": string }[]>(`EXPLAIN SELECT id FROM "Execution" WHERE status = 'PENDING'`);
   return { analyzed: s!.analyzed, pendingEstimate: Number(/rows=(\d+)/.exec(plan!["QUERY PLAN"])![1]) };
 }
 
 test("a burst of new runs refreshes the statistics at once; a trickle, or a second burst soon after, does not", async () => {
-  const task = await db.prisma.task.create({ data: { name: "burst", kind: "HANDLER", config: { handler: "demo.sleep" } } });
-  await db.prisma.$executeRawUnsafe(`ANALYZE "Execution"`); // as autovacuum saw it: no runs at all
+  const task = await database.db.prisma.task.create({ data: { name: "burst", kind: "HANDLER", config: { handler: "demo.sleep" } } });
+  await database.db.prisma.$executeRawUnsafe(`ANALYZE "Execution"`); // as autovacuum saw it: no runs at all
   let clock = 1_000_000;
-  const analyzer = new BurstAnalyzer({ prisma: db.prisma, logger: createLogger("silent"), minIntervalMs: 30_000, now: () => clock });
+  const analyzer = new BurstAnalyzer({ prisma: database.db.prisma, logger: createLogger("silent"), minIntervalMs: 30_000, now: () => clock });
   const before = await waitFor(async () => { const s = await seen(); return s.analyzed >= 1 ? s : null; }, 10_000, "the first analyze counted");
 
-  await db.prisma.$executeRawUnsafe(
+  await database.db.prisma.$executeRawUnsafe(
     `INSERT INTO "Execution" ("taskId", trigger, "scheduledAt", "runAfter", "updatedAt")
      SELECT ${task.id}, 'SCHEDULE', now() - g * interval '1 second', now(), now() FROM generate_series(1, 2000) g`,
   );

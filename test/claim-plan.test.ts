@@ -3,49 +3,43 @@
 // when its LIMIT was a parameter. pg_prepared_statements counts both kinds of plan.
 import pg from "pg";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { migrateDatabase } from "../src/app.ts";
-import { openDatabase, type Database, type Sql } from "../src/db/database.ts";
+import type { Sql } from "../src/db/database.ts";
 import { claim } from "../src/executions/state/claim.ts";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
+import { useMigratedDatabase } from "./helpers/migrated.ts";
 
-let tdb: TestDatabase;
-let db: Database;
+const database = useMigratedDatabase();
 let client: pg.Client | null = null;
 /** one connection, so that its prepared statements can be looked at */
 let sql: Sql;
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  db = await openDatabase(tdb.target);
-  await migrateDatabase(db);
-  if (tdb.url) {
-    client = new pg.Client({ connectionString: tdb.url });
+  const { target } = database;
+  if (target.url) {
+    client = new pg.Client({ connectionString: target.url });
     await client.connect();
     const c = client;
     sql = { query: async (s, values) => (await c.query({ name: s.name, text: s.text, values })).rows };
   } else {
-    sql = db.sql;
+    sql = database.db.sql;
   }
 });
 
 afterAll(async () => {
   await client?.end();
-  await db?.close();
-  await tdb?.drop();
 });
 
 async function preparedClaims(): Promise<{ name: string; generic: number; custom: number }[]> {
   const q = `SELECT name, generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements WHERE name LIKE 'jobgraph_claim%' ORDER BY name`;
-  return client ? (await client.query(q)).rows : await db.prisma.$queryRawUnsafe(q);
+  return client ? (await client.query(q)).rows : await database.db.prisma.$queryRawUnsafe(q);
 }
 
 test("the claim is planned once per connection and then reused", async () => {
-  const task = await db.prisma.task.create({ data: { name: "noop", kind: "HANDLER", config: { handler: "demo.sleep" }, overlapPolicy: "ALLOW" } });
-  await db.prisma.$executeRawUnsafe(
+  const task = await database.db.prisma.task.create({ data: { name: "noop", kind: "HANDLER", config: { handler: "demo.sleep" }, overlapPolicy: "ALLOW" } });
+  await database.db.prisma.$executeRawUnsafe(
     `INSERT INTO "Execution" ("taskId", trigger, manual, "scheduledAt", "runAfter", "updatedAt")
      SELECT ${task.id}, 'MANUAL', true, now(), now(), now() FROM generate_series(1, 2000)`,
   );
-  await db.prisma.$executeRawUnsafe(`ANALYZE "Execution"`);
+  await database.db.prisma.$executeRawUnsafe(`ANALYZE "Execution"`);
 
   const claimed = new Set<number>();
   for (let i = 0; i < 20; i++) {

@@ -1,26 +1,12 @@
 // The runner's task cache: a claimed run needs no read of its task once seen; misses asked for in
 // the same turn (a claim's runs of tasks not seen yet) are read with one query; an invalidated
 // task is read again; a missing one is not remembered.
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { migrateDatabase } from "../src/app.ts";
-import { openDatabase, type Database } from "../src/db/database.ts";
+import { expect, test } from "vitest";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
 import { TaskCache } from "../src/tasks/cache.ts";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
+import { useMigratedDatabase } from "./helpers/migrated.ts";
 
-let tdb: TestDatabase;
-let db: Database;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  db = await openDatabase(tdb.target);
-  await migrateDatabase(db);
-});
-
-afterAll(async () => {
-  await db?.close();
-  await tdb?.drop();
-});
+const database = useMigratedDatabase();
 
 /** the cache over the real database, counting the reads it makes */
 function countingCache() {
@@ -29,7 +15,7 @@ function countingCache() {
     task: {
       findMany: (args: { where: { id: { in: number[] } } }) => {
         reads.push([...args.where.id.in].sort((a, b) => a - b));
-        return db.prisma.task.findMany(args);
+        return database.db.prisma.task.findMany(args);
       },
     },
   } as unknown as PrismaClient;
@@ -38,7 +24,7 @@ function countingCache() {
 
 test("tasks asked for together are read with one query, then served from memory", async () => {
   const tasks = await Promise.all(
-    Array.from({ length: 5 }, (_, i) => db.prisma.task.create({ data: { name: `cached-${i}`, kind: "HANDLER", config: { handler: "demo.sleep" } } })),
+    Array.from({ length: 5 }, (_, i) => database.db.prisma.task.create({ data: { name: `cached-${i}`, kind: "HANDLER", config: { handler: "demo.sleep" } } })),
   );
   const { cache, reads } = countingCache();
   const got = await Promise.all(tasks.map((t) => cache.get(t.id)));
@@ -48,7 +34,7 @@ test("tasks asked for together are read with one query, then served from memory"
   expect((await cache.get(tasks[2]!.id))?.name).toBe("cached-2");
   expect(reads).toHaveLength(1); // from memory
 
-  await db.prisma.task.update({ where: { id: tasks[2]!.id }, data: { name: "renamed" } });
+  await database.db.prisma.task.update({ where: { id: tasks[2]!.id }, data: { name: "renamed" } });
   cache.invalidate(tasks[2]!.id);
   expect((await cache.get(tasks[2]!.id))?.name).toBe("renamed");
   expect(reads).toEqual([expect.any(Array), [tasks[2]!.id]]);
