@@ -23,7 +23,7 @@ import { HistoryQueries } from "./executions/history.ts";
 import { Operations } from "./executions/operations.ts";
 import { RetentionJob } from "./executions/retention.ts";
 import { VacuumJob } from "./db/vacuum.ts";
-import { BurstAnalyzer } from "./db/analyze.ts";
+import { BurstAnalyzer } from "./executions/burst-analyzer.ts";
 import { createCommandExecutor } from "./executors/command.ts";
 import { createHandlerExecutor } from "./executors/handler.ts";
 import { createDefaultHandlerRegistry, type HandlerRegistry } from "./executors/handlers/registry.ts";
@@ -112,11 +112,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     let http: HttpServer | null = null;
     // fresh statistics right after a burst of new runs: the claim's plan is made from them
     const analyzer = new BurstAnalyzer({ prisma, logger });
-    const offAnalyzer = state.on((changes) => {
-      let n = 0;
-      for (const c of changes) if (c.kind === "created" && c.row.status === "PENDING") n++;
-      if (n) analyzer.added(n);
-    });
+    const offAnalyzer = state.on((changes) => analyzer.changed(changes));
     closers.push(async () => {
       offAnalyzer();
       await analyzer.settled();
@@ -128,7 +124,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       state,
       // the runner's cache: the task a run just ran with, its name current (invalidated on change)
       taskName: async (id) => (await taskCache.get(id))?.name ?? String(id),
-      shared: () => http?.sharedSubscriptions() ?? { sources: 0, subscribers: 0 },
+      shared: () => http?.sharedSubscriptions(),
     });
     closers.push(() => metrics.stop());
     const audit = new AuditLog({ prisma, logger });

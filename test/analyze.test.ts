@@ -2,7 +2,7 @@
 // (a prepared statement, planned from them) is planned for the queue as it is, not for the empty
 // one autovacuum last saw; at most once per interval, and not for a trickle.
 import { beforeAll, expect, test } from "vitest";
-import { BURST_ROWS, BurstAnalyzer } from "../src/db/analyze.ts";
+import { BURST_ROWS, BurstAnalyzer } from "../src/executions/burst-analyzer.ts";
 import { createLogger } from "../src/logging/logger.ts";
 import { waitFor } from "./helpers/app.ts";
 import { useMigratedDatabase } from "./helpers/migrated.ts";
@@ -33,11 +33,13 @@ test("a burst of new runs refreshes the statistics at once; a trickle, or a seco
     `INSERT INTO "Execution" ("taskId", trigger, "scheduledAt", "runAfter", "updatedAt")
      SELECT ${task.id}, 'SCHEDULE', now() - g * interval '1 second', now(), now() FROM generate_series(1, 2000) g`,
   );
-  analyzer.added(BURST_ROWS - 1); // a trickle: nothing
+  // the engine's state changes, as the app hands them over (state.on): the new rows, created
+  const created = (await database.db.prisma.execution.findMany({ orderBy: { id: "asc" } })).map((row) => ({ kind: "created" as const, row }));
+  analyzer.changed(created.slice(0, BURST_ROWS - 1)); // a trickle: nothing
   await analyzer.settled();
   expect((await seen()).analyzed).toBe(before.analyzed);
 
-  analyzer.added(1000); // the burst (the engine reports the rows its statements created)
+  analyzer.changed([...created.slice(BURST_ROWS - 1, 1500), { kind: "claimed", row: created[0]!.row }]); // the burst
   await analyzer.settled();
   const after = await waitFor(async () => { const s = await seen(); return s.analyzed > before.analyzed ? s : null; }, 10_000, "the burst's analyze counted");
   expect(after.analyzed).toBe(before.analyzed + 1);

@@ -8,6 +8,7 @@
 // which are made again from the new numbers), at most once per `minIntervalMs`.
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { Logger } from "../logging/logger.ts";
+import type { Change } from "./state/index.ts";
 
 /** new runnable rows since the last refresh that make a burst */
 export const BURST_ROWS = 500;
@@ -18,6 +19,11 @@ export class BurstAnalyzer {
   private running: Promise<void> | null = null;
 
   constructor(private readonly deps: { prisma: PrismaClient; logger: Logger; minIntervalMs?: number; now?: () => number }) {}
+
+  /** a state change was committed (listen with `state.on`): counts the new PENDING runs */
+  changed(changes: readonly Change[]): void {
+    for (const c of changes) if (c.kind === "created" && c.row.status === "PENDING") this.added(1);
+  }
 
   /** `n` new PENDING runs were committed */
   added(n: number): void {
