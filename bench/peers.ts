@@ -75,12 +75,10 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
   }
 }
 
-/** Statistics of a table just bulk-loaded, as autovacuum would have them a minute later (PGlite
- *  has no autovacuum: there it is the only ANALYZE). Planned without them, both peers' statements
- *  get plans made for an empty table: that measures the planner's first guess, not the engine. */
-async function analyze(exec: (sql: string) => Promise<unknown>, table: string): Promise<void> {
-  await exec(`ANALYZE ${table}`);
-}
+// Both peers' tables are analyzed right after their bulk load, as autovacuum would have them a
+// minute later (PGlite has no autovacuum: there it is the only ANALYZE). Planned without
+// statistics, both peers' statements get plans made for an empty table: that would measure the
+// planner's first guess, not the engine.
 
 interface Drain {
   perSecond: number;
@@ -104,7 +102,7 @@ async function jobgraphDrain(n: number, pglite = false): Promise<Drain> {
       `INSERT INTO "Execution" ("taskId", trigger, manual, "scheduledAt", "runAfter", "updatedAt")
        SELECT ${task.id}, 'MANUAL', true, now(), now(), now() FROM generate_series(1, ${n})`,
     );
-    await analyze((q) => prisma.$executeRawUnsafe(q), `"Execution"`);
+    await prisma.$executeRawUnsafe(`ANALYZE "Execution"`);
     // counted from the engine's own events (published after each commit), like graphile-worker's
     // in-process counter: polling count(*) would compete with the drain (on PGlite, for its one
     // thread); the database is asked once, at the end, that every run is there and SUCCEEDED
@@ -185,7 +183,7 @@ async function graphileDrain(n: number): Promise<Drain> {
     for (let i = 0; i < n; i += 5000) {
       await utils.addJobs(Array.from({ length: Math.min(5000, n - i) }, () => ({ identifier: "noop", payload: {} })));
     }
-    await analyze((q) => admin.query(q), "graphile_worker._private_jobs");
+    await admin.query("ANALYZE graphile_worker._private_jobs");
     await utils.release();
     let done = 0;
     const pgBefore = await backendCpu(admin, name);

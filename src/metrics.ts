@@ -28,7 +28,7 @@ export function createMetrics(deps: {
   taskName: (id: number) => Promise<string>;
   /** subscriptions served by shared sources, and those sources (each one bus listener for all
    *  its subscribers: see server/shared-subscriptions.ts); none until the server is up */
-  shared?: () => { sources: number; subscribers: number };
+  shared: () => { sources: number; subscribers: number } | undefined;
 }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -85,7 +85,7 @@ export function createMetrics(deps: {
     help: "Live GraphQL subscriptions on this instance",
     registers: [registry],
     collect() {
-      const shared = deps.shared?.() ?? { sources: 0, subscribers: 0 };
+      const shared = deps.shared() ?? { sources: 0, subscribers: 0 };
       this.set(deps.bus.subscriberCount() - shared.sources + shared.subscribers);
     },
   });

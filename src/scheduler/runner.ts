@@ -79,8 +79,9 @@ export class Runner {
   /** claim statements in flight, and the slots they may fill between them */
   private claiming = 0;
   private reserved = 0;
-  /** there may be claimable work: new work was announced, or the last claim filled every slot
-   *  it asked for. A claim that came back short clears it unless a wake came in meanwhile. */
+  /** there may be claimable work: new work was announced, or a claim filled every slot it asked
+   *  for. A claim that came back short clears it, unless a wake came in or another claim of ours
+   *  overlapped it meanwhile (see claimSlots). */
   private backlog = false;
   private wakes = 0;
   private claimsStarted = 0;

@@ -118,7 +118,6 @@ export async function startHttpServer(opts: {
         return true;
       },
       execute: (args: any) => args.rootValue.execute(args),
-      // identical operations of the same role share one source and one execution per event
       // identical operations of the same role share one source and one execution per event,
       // whose serialised result is written to each subscriber's socket directly
       subscribe: async (args: any) => {
