@@ -5,10 +5,14 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import pg from "pg";
+import { pino } from "pino";
 import { afterEach, expect, test } from "vitest";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.ts";
+import { createDefaultHandlerRegistry } from "../src/executors/handlers/registry.ts";
+import { encodeId } from "../src/graphql/ids.ts";
+import { createTestDatabase, testBackend, type TestDatabase } from "./helpers/database.ts";
 import { isAlive } from "./helpers/processes.ts";
-import { createTask, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
+import { createTask, getExecution, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 import { startService as startServiceProcess, type Service } from "./helpers/service.ts";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -131,3 +135,48 @@ test("a healthy run longer than its lease heart-beats and is never swept", async
   expect(done.durationMs).toBeGreaterThanOrEqual(5000);
   expect(await t.app.db.prisma.auditEvent.count({ where: { action: "execution.sweep" } })).toBe(0);
 }, 60_000);
+
+test.runIf(testBackend() === "postgres")("a stop while a claim is on its way gives the runs that claim brings back the grace too", async () => {
+  // concurrency 1: the first run holds the only slot while the second waits PENDING; a lock on
+  // the table then holds the claim that the first run's end sends, and the stop begins while it
+  // waits. The claim comes back after the stop began, with the second run already RUNNING here.
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const handlers = createDefaultHandlerRegistry().register("test.gate", async () => {
+    await gate;
+    return { ok: true };
+  });
+  const lines: { msg?: string }[] = [];
+  const logger = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const db = await createTestDatabase();
+  cleanups.push(() => db.drop());
+  const t = await startTestApp({ db, config: { concurrency: 1, leaseMs: 600_000, shutdownGraceMs: 30_000 }, options: { handlers, logger } });
+  cleanups.push(() => t.stop());
+  const gated = await createTask(t, { name: "gated", kind: "HANDLER", config: { handler: "test.gate" } });
+  const short = await createTask(t, { name: "short", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 200 } } });
+  const first = await trigger(t, gated.id);
+  await waitFor(async () => (await getExecution(t, first.id)).status === "RUNNING", 10_000, "the first run to start");
+  const second = await trigger(t, short.id);
+
+  const locker = new pg.Client({ connectionString: db.url });
+  await locker.connect();
+  cleanups.push(() => locker.end());
+  await locker.query(`BEGIN; LOCK TABLE "Execution" IN EXCLUSIVE MODE`);
+  release();
+  // two statements wait on the lock: the first run's end and the claim its freed slot sent (a
+  // prepared statement waiting at Bind still shows its connection's previous query, so they are
+  // counted by who blocks them rather than by their text)
+  await waitFor(async () => {
+    const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))`);
+    return rows[0].n >= 2;
+  }, 10_000, "the run's end and the next claim to wait on the lock");
+  const stopped = t.app.stop();
+  await waitFor(async () => lines.some((l) => l.msg === "runner stopping"), 10_000, "the runner to begin stopping");
+  await locker.query("COMMIT");
+  await stopped;
+
+  // the app's connections are closed: read through ours. Both ran to their end within the grace.
+  const { rows } = await locker.query(`SELECT id, status::text AS status FROM "Execution" ORDER BY id`);
+  expect(rows.map((r) => r.status)).toEqual(["SUCCEEDED", "SUCCEEDED"]);
+  expect(rows.map((r) => encodeId("Execution", r.id))).toEqual([first.id, second.id]);
+}, 120_000);

@@ -79,6 +79,8 @@ export class Runner {
   /** claim statements in flight, and the slots they may fill between them */
   private claiming = 0;
   private reserved = 0;
+  /** the claims themselves, for stop(): the runs they bring back must be run or cancelled too */
+  private readonly claims = new Set<Promise<void>>();
   /** there may be claimable work: new work was announced, or a claim filled every slot it asked
    *  for. A claim that came back short clears it, unless a wake came in or another claim of ours
    *  overlapped it meanwhile (see claimSlots). */
@@ -149,7 +151,9 @@ export class Runner {
     while (this.backlog && !this.stopping && this.claiming < MAX_CLAIMS_IN_FLIGHT) {
       const free = this.deps.concurrency - this.executing - this.reserved;
       if (free <= 0) return;
-      void this.claimSlots(free);
+      const claim = this.claimSlots(free);
+      this.claims.add(claim);
+      void claim.finally(() => this.claims.delete(claim));
     }
   }
 
@@ -320,6 +324,11 @@ export class Runner {
     clearInterval(this.pollTimer);
     clearTimeout(this.nextDueTimer);
     for (const off of this.unsubscribe.splice(0)) off();
+    this.deps.logger.info({ runs: this.active.size, claims: this.claims.size, graceMs }, "runner stopping");
+    // a claim on its way comes back with runs already RUNNING under this instance's name: they
+    // are launched like the others, so the grace and the cancel below cover them (otherwise
+    // they would run on after the stop, unwatched, until their lease ran out)
+    await Promise.all(this.claims);
     const all = () => Promise.all([...this.active.values()].map((r) => r.done));
     if (this.active.size && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -330,7 +339,6 @@ export class Runner {
     await all();
     this.started = false;
     clearTimeout(this.heartbeatTimer);
-    while (this.claiming) await new Promise((r) => setTimeout(r, 10));
   }
 }
 
