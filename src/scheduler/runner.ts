@@ -6,6 +6,11 @@
 // frees its slot once, when its executor returns (its final write goes on concurrently, so the
 // slot refills without waiting for that round trip). Up to two claims are on their way at once,
 // for different free slots. A slow poll and a timer for the next delayed run are the safety net.
+// Claiming ahead: while the backlog is deep and the runs are short, a claim also takes up to
+// `concurrency` runs more than there are free slots. They wait here, RUNNING under this worker's
+// lease, and a freed slot goes straight to the oldest of them: no round trip between one run and
+// the next. One that waits longer than WAIT_MAX_MS goes back to PENDING (released) for anybody
+// to take, as do all of them when the instance stops; its finish records when it really began.
 import type { Clock } from "../clock.ts";
 import type { AuditLog } from "../audit/service.ts";
 import { SYSTEM_ACTOR } from "../audit/service.ts";
@@ -67,6 +72,21 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_CLAIMS_IN_FLIGHT = 2;
 /** a failed heart-beat (the database is unreachable) is tried again this soon */
 const HEARTBEAT_RETRY_MS = 250;
+/** runs are claimed ahead of free slots only while the recent ones took less than this (a
+ *  moving average): then a run waits for a slot about as long, and the saved round trip matters */
+const SHORT_RUN_MS = 50;
+/** a run claimed ahead that got no slot in this time is handed back (the runs got long) */
+const WAIT_MAX_MS = 500;
+
+/** how a run claimed ahead stopped waiting: a slot came, it was handed back, or its signal fired */
+type WaitEnd = "slot" | "released" | "aborted";
+
+interface Waiting {
+  since: number;
+  /** the run's slot, marked held when a freed one is handed over */
+  slot: { held: boolean };
+  end(how: WaitEnd): void;
+}
 
 /** a claimed workflow parent: it holds no lease and no slot (its engine drives it) */
 const isWorkflowParent = (row: Execution) => row.leaseExpiresAt === null;
@@ -81,6 +101,12 @@ export class Runner {
   private reserved = 0;
   /** the claims themselves, for stop(): the runs they bring back must be run or cancelled too */
   private readonly claims = new Set<Promise<void>>();
+  /** runs claimed ahead, waiting for a slot, oldest first (they are in `active` too) */
+  private readonly waiting = new Map<number, Waiting>();
+  private waitTimer?: NodeJS.Timeout;
+  /** the last claim filled every slot it asked for, and the recent runs' moving average (ms) */
+  private deep = false;
+  private recentRunMs = Number.POSITIVE_INFINITY;
   /** there may be claimable work: new work was announced, or a claim filled every slot it asked
    *  for. A claim that came back short clears it, unless a wake came in or another claim of ours
    *  overlapped it meanwhile (see claimSlots). */
@@ -149,7 +175,8 @@ export class Runner {
    */
   private pump(): void {
     while (this.backlog && !this.stopping && this.claiming < MAX_CLAIMS_IN_FLIGHT) {
-      const free = this.deps.concurrency - this.executing - this.reserved;
+      const ahead = this.deep && this.recentRunMs < SHORT_RUN_MS ? this.deps.concurrency : 0;
+      const free = this.deps.concurrency + ahead - this.executing - this.waiting.size - this.reserved;
       if (free <= 0) return;
       const claim = this.claimSlots(free);
       this.claims.add(claim);
@@ -178,6 +205,7 @@ export class Runner {
     }
     for (const row of rows) this.launch(row);
     const filled = rows.filter((r) => !isWorkflowParent(r)).length;
+    this.deep = filled >= n;
     if (filled >= n) this.backlog = true; // there may be more
     else if (this.wakes === wakesBefore && (failed || (alone && this.claimsStarted === startedBefore))) this.backlog = false; // the poll tries again
     this.schedulePump();
@@ -211,22 +239,26 @@ export class Runner {
     }
   }
 
+  /** a claimed run: it starts now if a slot is free, else waits for one (claimed ahead) */
   private launch(row: Execution): void {
     const controller = new AbortController();
     const run: ActiveRun = { row, controller, done: Promise.resolve() };
-    const slot = !isWorkflowParent(row);
-    if (slot) {
+    const slot = { held: false };
+    if (!isWorkflowParent(row)) {
       this.active.set(row.id, run);
-      this.executing++;
+      if (this.executing < this.deps.concurrency) {
+        this.executing++;
+        slot.held = true;
+      }
     }
-    let freed = !slot;
     const freeSlot = () => {
-      if (freed) return;
-      freed = true;
+      if (!slot.held) return;
+      slot.held = false;
       this.executing--;
-      this.schedulePump();
+      this.handOver();
     };
-    run.done = this.execute(row, controller, freeSlot)
+    const ready = isWorkflowParent(row) || slot.held ? null : this.waitForSlot(row.id, slot, controller.signal);
+    run.done = this.execute(row, controller, ready, freeSlot)
       .catch((e) => this.deps.logger.error({ err: e, executionId: row.id }, "run failed unexpectedly"))
       .finally(() => {
         this.active.delete(row.id);
@@ -234,8 +266,84 @@ export class Runner {
       });
   }
 
-  private async execute(row: Execution, controller: AbortController, freeSlot: () => void): Promise<void> {
+  /** a freed slot goes to the oldest run claimed ahead, if any, at once; else the pump refills it */
+  private handOver(): void {
+    const first = this.waiting.entries().next();
+    if (!first.done) {
+      const [id, waiter] = first.value;
+      this.waiting.delete(id);
+      this.executing++; // the slot is the waiter's from now on
+      waiter.slot.held = true;
+      waiter.end("slot");
+    }
+    this.schedulePump();
+  }
+
+  private waitForSlot(id: number, slot: { held: boolean }, signal: AbortSignal): Promise<WaitEnd> {
+    return new Promise((resolve) => {
+      const onAbort = () => this.waiting.get(id)?.end("aborted");
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.waiting.set(id, {
+        since: Date.now(),
+        slot,
+        end: (how) => {
+          this.waiting.delete(id);
+          signal.removeEventListener("abort", onAbort);
+          resolve(how);
+        },
+      });
+      this.armWaitTimer();
+    });
+  }
+
+  /** one timer, aimed at the moment the oldest waiting run has waited WAIT_MAX_MS */
+  private armWaitTimer(): void {
+    if (this.waitTimer || !this.waiting.size) return;
+    const oldest = this.waiting.values().next().value!.since;
+    this.waitTimer = setTimeout(() => {
+      this.waitTimer = undefined;
+      const now = Date.now();
+      void this.releaseWaiting([...this.waiting].filter(([, w]) => now - w.since >= WAIT_MAX_MS).map(([id]) => id)).finally(() => this.armWaitTimer());
+    }, Math.max(0, oldest + WAIT_MAX_MS - Date.now()));
+  }
+
+  /** hands waiting runs back to PENDING in one statement; one it could not (its cancel was asked,
+   *  or the database is unreachable) waits on, to be ended by its signal or released later */
+  private async releaseWaiting(ids: number[]): Promise<void> {
+    if (!ids.length) return;
+    const waiters = ids.map((id) => [id, this.waiting.get(id)!] as const);
+    for (const [id] of waiters) this.waiting.delete(id);
+    let released = new Set<number>();
+    try {
+      released = new Set((await this.deps.state.release(this.deps.workerId, ids)).map((r) => r.id));
+    } catch (e) {
+      this.deps.logger.warn({ err: e, runs: ids.length }, "runs claimed ahead not handed back yet");
+    }
+    for (const [id, waiter] of waiters) {
+      if (released.has(id)) waiter.end("released");
+      else if (!this.active.get(id)?.controller.signal.aborted) this.waiting.set(id, { ...waiter, since: Date.now() });
+      else waiter.end("aborted");
+    }
+    if (released.size) this.schedulePump();
+  }
+
+  private async execute(row: Execution, controller: AbortController, ready: Promise<WaitEnd> | null, freeSlot: () => void): Promise<void> {
     const { deps } = this;
+    let startedAt: Date | undefined;
+    if (ready) {
+      // claimed ahead: a cancel asked while it waits must reach it too
+      const stopWatching = deps.bus.on("execution", String(row.id), (r) => {
+        if (r.cancelRequested) controller.abort(new AbortReason("cancel", "cancelled"));
+      });
+      const how = await ready.finally(stopWatching);
+      if (how === "released") return;
+      if (how === "aborted") {
+        const reason = controller.signal.reason;
+        if (!(reason instanceof AbortReason && reason.kind === "lease")) await deps.state.finishRun(row.id, deps.workerId, abortedState(reason));
+        return;
+      }
+      startedAt = deps.clock.now();
+    }
     const task = await deps.tasks.get(row.taskId);
     if (!task) return; // deleted meanwhile: its executions went with it
     if (task.kind === "WORKFLOW") {
@@ -254,6 +362,7 @@ export class Runner {
       if (r.cancelRequested) controller.abort(new AbortReason("cancel", "cancelled"));
     });
     let final: FinalState;
+    const began = performance.now();
     try {
       const executor = deps.executors[task.kind];
       const outcome = await executor({
@@ -275,7 +384,10 @@ export class Runner {
       clearTimeout(timeout);
       stopWatching();
     }
+    const ms = performance.now() - began;
+    this.recentRunMs = Number.isFinite(this.recentRunMs) ? this.recentRunMs * 0.8 + ms * 0.2 : ms;
     final = boundedResult(final, deps.jsonLimits);
+    if (startedAt) final = { ...final, startedAt };
     freeSlot();
     await output.close();
     const reason = controller.signal.reason;
@@ -329,6 +441,10 @@ export class Runner {
     // are launched like the others, so the grace and the cancel below cover them (otherwise
     // they would run on after the stop, unwatched, until their lease ran out)
     await Promise.all(this.claims);
+    // runs claimed ahead have not begun: back to PENDING, for another instance or the next start
+    clearTimeout(this.waitTimer);
+    await this.releaseWaiting([...this.waiting.keys()]);
+    for (const id of this.waiting.keys()) this.active.get(id)?.controller.abort(new AbortReason("shutdown", SHUTDOWN_CANCEL_ERROR));
     const all = () => Promise.all([...this.active.values()].map((r) => r.done));
     if (this.active.size && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;

@@ -13,7 +13,9 @@
 // race for one task, the second fails and is run again, and then sees the winner's run.
 // Workflow parents are claimed too, without a lease or a slot (their engine drives them).
 import type { Sql } from "../../db/database.ts";
+import type { Execution } from "../../generated/prisma/client.ts";
 import { finishCtes, finSelect, FINISHED_ROWS, toChanges, type ChangeRow } from "./finish.ts";
+import { intArray } from "./progress.ts";
 import { run, statement } from "./sql.ts";
 import type { Change } from "./types.ts";
 
@@ -111,4 +113,27 @@ export async function claim(deps: { sql: Sql; now: () => Date; leaseMs: number }
       if (!lostRace || attempt >= MAX_ATTEMPTS) throw e;
     }
   }
+}
+
+/**
+ * The claim undone: runs this worker claimed ahead of a free slot and never started go back to
+ * PENDING for any instance to take (they waited too long, or the instance is stopping). A run
+ * whose cancel was asked meanwhile stays RUNNING: its worker ends it CANCELLED.
+ */
+const RELEASE = statement<"ids" | "worker" | "now", Execution & { change: "released" }>(
+  "jobgraph_release",
+  `WITH mine AS (
+     SELECT id FROM "Execution"
+     WHERE id = ANY(:ids::int[]) AND "workerId" = :worker::text AND status = 'RUNNING' AND NOT "cancelRequested"
+     ORDER BY id FOR NO KEY UPDATE
+   )
+   UPDATE "Execution" e SET status = 'PENDING', "startedAt" = NULL, "workerId" = NULL, "heartbeatAt" = NULL,
+     "leaseExpiresAt" = NULL, exclusive = false, "updatedAt" = :now::timestamptz
+   FROM mine WHERE e.id = mine.id
+   RETURNING 'released' AS change, e.*`,
+);
+
+export async function release(deps: { sql: Sql; now: () => Date }, worker: string, ids: readonly number[]): Promise<Change[]> {
+  if (!ids.length) return [];
+  return toChanges(await run(deps.sql, RELEASE, { ids: intArray(ids), worker, now: deps.now() }));
 }

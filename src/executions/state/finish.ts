@@ -21,6 +21,8 @@ const FIN_COLUMNS = {
   setResult: "bool",
   logTail: "text",
   setLogTail: "bool",
+  /** when the run really began (null: as its claim recorded) */
+  startedAt: "timestamptz",
   /** statuses the row must be in (the fence) */
   expect: "text[]",
   /** the worker that must hold it; null: any */
@@ -62,8 +64,9 @@ ended AS (
   UPDATE "Execution" e SET
     status = f.status::"ExecutionStatus",
     "finishedAt" = :now::timestamptz,
-    "durationMs" = CASE WHEN e."startedAt" IS NULL THEN NULL
-                   ELSE greatest(0, round(extract(epoch FROM (:now::timestamptz - e."startedAt")) * 1000))::int END,
+    "startedAt" = coalesce(f."startedAt", e."startedAt"),
+    "durationMs" = CASE WHEN coalesce(f."startedAt", e."startedAt") IS NULL THEN NULL
+                   ELSE greatest(0, round(extract(epoch FROM (:now::timestamptz - coalesce(f."startedAt", e."startedAt"))) * 1000))::int END,
     error = f.error,
     ${keep("result", "setResult")},
     ${keep("logTail", "setLogTail")},
@@ -235,6 +238,7 @@ export class Finisher {
       setResult: final.result !== undefined,
       logTail: final.logTail ?? null,
       setLogTail: final.logTail !== undefined,
+      startedAt: final.startedAt ?? null,
       expect,
       worker: worker ?? null,
       cancel: cancel ?? false,

@@ -1,5 +1,6 @@
 // The execution state machine: the ONE module that changes Execution.status.
-//   PENDING → RUNNING → SUCCEEDED | FAILED | TIMED_OUT | CANCELLED;  PENDING → CANCELLED | SKIPPED
+//   PENDING → RUNNING → SUCCEEDED | FAILED | TIMED_OUT | CANCELLED;  PENDING → CANCELLED | SKIPPED;
+//   RUNNING → PENDING (released: claimed ahead of a free slot, handed back before it started)
 // Each transition is one set-based statement (create.ts, claim.ts, finish.ts, progress.ts;
 // fires.ts of the scheduler's fires), fenced by the state it expects, returning the rows it
 // changed, which are published after the commit by publish.ts — callers never publish by hand.
@@ -9,7 +10,7 @@ import { conflict, notFound } from "../../errors.ts";
 import type { EventPublisher } from "../../events/publisher.ts";
 import type { Execution, Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import type { Logger } from "../../logging/logger.ts";
-import { claim } from "./claim.ts";
+import { claim, release } from "./claim.ts";
 import { Creator } from "./create.ts";
 import { Finisher, type FinishInput } from "./finish.ts";
 import { RunWrites, type LogLine, type NumberedLine } from "./progress.ts";
@@ -98,6 +99,13 @@ export class ExecutionState {
     const changes = await claim(this.deps, worker, limit);
     this.publisher.publishChanged(changes);
     return changes.filter((c) => c.kind === "claimed").map((c) => c.row);
+  }
+
+  /** hands runs `worker` claimed but never started back to PENDING; returns the ones it did */
+  async release(worker: string, ids: readonly number[]): Promise<Execution[]> {
+    const changes = await release(this.deps, worker, ids);
+    this.publisher.publishChanged(changes);
+    return changes.map((c) => c.row);
   }
 
   heartbeat(ids: readonly number[], worker: string): Promise<Map<number, boolean>> {

@@ -64,6 +64,8 @@ export function wakesOthers(c: Change): boolean {
       return c.row.status === "PENDING";
     case "finished":
       return c.row.exclusive;
+    case "released":
+      return true;
     case "claimed":
     case "progress":
     case "cancelRequested":

@@ -32,6 +32,8 @@ export interface FinalState {
   /** undefined: keep what the row has */
   result?: unknown;
   logTail?: string | null;
+  /** when the run really began, if later than its claim said (it was claimed ahead of a slot) */
+  startedAt?: Date;
 }
 
 export interface ProgressFields {
@@ -49,8 +51,9 @@ export interface ProgressFields {
  * - finished: → a final status
  * - progress: fields of a RUNNING row (progress, the parent's step counts)
  * - cancelRequested: the flag was set on a RUNNING row
+ * - released: RUNNING → PENDING, a run claimed ahead of a free slot handed back unstarted
  */
-export type ChangeKind = "created" | "claimed" | "finished" | "progress" | "cancelRequested";
+export type ChangeKind = "created" | "claimed" | "finished" | "progress" | "cancelRequested" | "released";
 
 export interface Change {
   kind: ChangeKind;
@@ -63,6 +66,7 @@ export function statusChanged(kind: ChangeKind): boolean {
     case "created":
     case "claimed":
     case "finished":
+    case "released":
       return true;
     case "progress":
     case "cancelRequested":
