@@ -327,15 +327,19 @@ export class Runner {
     if (released.size) this.schedulePump();
   }
 
+  /** a cancel asked for the run (here or on another instance) aborts it; returns the unsubscribe */
+  private watchCancel(id: number, controller: AbortController): () => void {
+    return this.deps.bus.on("execution", String(id), (r) => {
+      if (r.cancelRequested) controller.abort(new AbortReason("cancel", "cancelled"));
+    });
+  }
+
   private async execute(row: Execution, controller: AbortController, ready: Promise<WaitEnd> | null, freeSlot: () => void): Promise<void> {
     const { deps } = this;
     let startedAt: Date | undefined;
     if (ready) {
       // claimed ahead: a cancel asked while it waits must reach it too
-      const stopWatching = deps.bus.on("execution", String(row.id), (r) => {
-        if (r.cancelRequested) controller.abort(new AbortReason("cancel", "cancelled"));
-      });
-      const how = await ready.finally(stopWatching);
+      const how = await ready.finally(this.watchCancel(row.id, controller));
       if (how === "released") return;
       if (how === "aborted") {
         const reason = controller.signal.reason;
@@ -358,9 +362,7 @@ export class Runner {
     const timeout = task.timeoutSeconds
       ? setTimeout(() => controller.abort(new AbortReason("timeout", `timed out after ${task.timeoutSeconds} s`)), task.timeoutSeconds * 1000)
       : undefined;
-    const stopWatching = deps.bus.on("execution", String(row.id), (r) => {
-      if (r.cancelRequested) controller.abort(new AbortReason("cancel", "cancelled"));
-    });
+    const stopWatching = this.watchCancel(row.id, controller);
     let final: FinalState;
     const began = performance.now();
     try {
