@@ -10,7 +10,7 @@
 // Tasks are seeded with SQL before the services start (10,000 createTask calls would measure the
 // API, not the scheduler), their first fire a few seconds after the services are up. Every run
 // is `demo.sleep {ms: 0}`. Arguments pick scenarios (default: all three); BENCH_CONCURRENCY sets
-// JOBGRAPH_CONCURRENCY of each instance (default 10). Traffic stays on 127.0.0.1; every
+// JOBGRAPH_CONCURRENCY of each instance (default 10); BENCH_NODE_ARGS adds node flags to the services (a profile). Traffic stays on 127.0.0.1; every
 // process and database it makes is gone when it ends.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -23,6 +23,8 @@ import { report, summarize } from "./report.ts";
 
 const BASE_URL = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const CONCURRENCY = process.env.BENCH_CONCURRENCY ?? "10";
+/** extra node flags for the services, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" */
+const NODE_ARGS = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
 const SECRET = "bench-secret-bench-secret-bench-secret!";
 
 interface Service {
@@ -36,7 +38,7 @@ interface Service {
 
 async function startService(databaseUrl: string): Promise<Service> {
   const spawned = performance.now();
-  const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "start"], {
+  const proc = spawn(process.execPath, [...NODE_ARGS, "--import", "tsx", "src/main.ts", "start"], {
     cwd: ROOT,
     env: {
       ...process.env,

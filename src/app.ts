@@ -165,6 +165,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       catchUpWindowMs: config.catchUpWindowMs,
       catchUpMax: config.catchUpMax,
       onTimeGraceMs: Math.max(10_000, 2 * config.pollMs),
+      leadMs: config.fireLeadMs,
       fireFilter,
     });
     const engine = new Engine({
@@ -208,7 +209,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         events,
         logger,
         handlers: {
-          work: () => runner.wake(),
+          work: (at) => runner.wakeAt(at),
           taskChanged: (id) => {
             taskCache.invalidate(id);
             void engine.taskChanged(id, true).catch(() => {});

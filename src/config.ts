@@ -36,6 +36,9 @@ const variables = {
   JOBGRAPH_KILL_GRACE_SECONDS: int(0, 600).default(5),
   /** safety-net poll for work and due fires (NOTIFY and in-process wake-ups do the fast path) */
   JOBGRAPH_POLL_MS: int(50, 600_000).default(2000),
+  /** a schedule's fire is written this long before it is due (PENDING until then), so at its time
+   *  the run is only claimed; a pause or edit within this window applies from the next fire */
+  JOBGRAPH_FIRE_LEAD_MS: int(0, 10_000).default(1000),
   /** missed fires older than this are not caught up */
   JOBGRAPH_CATCH_UP_WINDOW_SECONDS: int(0, 31 * 24 * 3600).default(24 * 3600),
   /** at most this many catch-up runs per task for RUN_ALL */
@@ -90,6 +93,7 @@ export interface Config {
   pollMs: number;
   catchUpWindowMs: number;
   catchUpMax: number;
+  fireLeadMs: number;
   retentionDays: number;
   retentionPerTask: number;
   retentionIntervalMs: number;
@@ -141,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: vars.JOBGRAPH_SHUTDOWN_GRACE_SECONDS * 1000,
     killGraceMs: vars.JOBGRAPH_KILL_GRACE_SECONDS * 1000,
     pollMs: vars.JOBGRAPH_POLL_MS,
+    fireLeadMs: vars.JOBGRAPH_FIRE_LEAD_MS,
     catchUpWindowMs: vars.JOBGRAPH_CATCH_UP_WINDOW_SECONDS * 1000,
     catchUpMax: vars.JOBGRAPH_CATCH_UP_MAX,
     retentionDays: vars.JOBGRAPH_RETENTION_DAYS,

@@ -12,7 +12,7 @@ async function fires(t: TestApp, taskId: string) {
     { f: { taskId, trigger: ["SCHEDULE", "CATCH_UP"] } },
     "viewer",
   );
-  return data.executions.edges.map((e: any) => e.node).reverse() as { trigger: string; scheduledAt: string; startedAt: string | null; status: string }[];
+  return data.executions.edges.map((e: any) => e.node).reverse() as { id: string; trigger: string; scheduledAt: string; startedAt: string | null; status: string }[];
 }
 
 const taskQuery = `query($id: ID!) { task(id: $id) { enabled paused nextRunAt } }`;
@@ -37,10 +37,61 @@ describe("schedules", () => {
     const times = runs.map((r) => new Date(r.scheduledAt).getTime());
     expect(times[0]).toBe(first);
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBe(1000);
-    for (const r of runs) {
+    // the next fire may be on record already, PENDING: fires are written ahead of their time
+    for (const r of runs.filter((r) => r.startedAt !== null)) {
       expect(r.trigger).toBe("SCHEDULE");
       // a fire may be proposed a little early (timers work in whole seconds) but never starts early
       expect(new Date(r.startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(r.scheduledAt).getTime());
+    }
+  });
+
+  test("a fire is on record ahead of its time, PENDING, and starts at its time, not before", async () => {
+    const task = await createTask(t, { name: "written-ahead", kind: "HANDLER", config: quick, schedule: { intervalSeconds: 3 } });
+    // caught while it is still in the future: written (the lead is 1 s by default), not started
+    const ahead = await waitFor(async () => {
+      const f = await fires(t, task.id);
+      const next = f.find((r) => new Date(r.scheduledAt).getTime() > Date.now() + 100);
+      return next ? { ...next, seenAt: Date.now() } : null;
+    }, 15_000, "a fire written ahead");
+    expect(ahead.status).toBe("PENDING");
+    expect(ahead.startedAt).toBeNull();
+    const due = new Date(ahead.scheduledAt).getTime();
+    expect(due - ahead.seenAt).toBeLessThanOrEqual(1000 + 100);
+    const ran = await waitFor(async () => {
+      const r = (await fires(t, task.id)).find((x) => x.scheduledAt === ahead.scheduledAt);
+      return r && r.status === "SUCCEEDED" ? r : null;
+    }, 15_000, "the fire to run");
+    await t.ok(`mutation($id: ID!) { disableTask(id: $id) { id } }`, { id: task.id });
+    expect(new Date(ran.startedAt!).getTime()).toBeGreaterThanOrEqual(due);
+  });
+
+  test("a fire on record ahead of its time does not start once its task or the scheduler is paused", async () => {
+    const errorOf = `query($id: ID!) { execution(id: $id) { status error startedAt } }`;
+    const pendingAhead = async (taskId: string) =>
+      waitFor(async () => (await fires(t, taskId)).find((r) => r.status === "PENDING" && new Date(r.scheduledAt).getTime() > Date.now() + 300), 15_000, "a fire written ahead");
+    const byTask = await createTask(t, { name: "paused-ahead", kind: "HANDLER", config: quick, schedule: { intervalSeconds: 3 } });
+    const first = await pendingAhead(byTask.id);
+    await t.ok(`mutation($id: ID!) { pauseTask(id: $id) { paused } }`, { id: byTask.id }, "operator");
+    const skipped = await waitFor(async () => {
+      const e = (await t.ok(errorOf, { id: first!.id }, "viewer")).execution;
+      return e.status !== "PENDING" ? e : null;
+    }, 15_000, "the fire to end");
+    expect(skipped).toMatchObject({ status: "SKIPPED", startedAt: null, error: expect.stringContaining("was paused before this fire began") });
+
+    const bySchedulerTask = await createTask(t, { name: "scheduler-paused-ahead", kind: "HANDLER", config: quick, schedule: { intervalSeconds: 3 } });
+    const second = await pendingAhead(bySchedulerTask.id);
+    await t.ok(`mutation { pauseScheduler { paused } }`);
+    try {
+      const ended = await waitFor(async () => {
+        const e = (await t.ok(errorOf, { id: second!.id }, "viewer")).execution;
+        return e.status !== "PENDING" ? e : null;
+      }, 15_000, "the fire to end");
+      expect(ended).toMatchObject({ status: "SKIPPED", startedAt: null, error: expect.stringContaining("scheduler was paused") });
+      // a manual run of the same task still runs while the scheduler is paused
+      expect((await waitForFinal(t, (await trigger(t, bySchedulerTask.id)).id)).status).toBe("SUCCEEDED");
+    } finally {
+      await t.ok(`mutation { resumeScheduler { paused } }`);
+      await t.ok(`mutation($id: ID!) { disableTask(id: $id) { id } }`, { id: bySchedulerTask.id });
     }
   });
 

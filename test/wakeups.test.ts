@@ -65,6 +65,36 @@ describe("one instance", () => {
 });
 
 describe.runIf(testBackend() === "postgres")("several instances", () => {
+  test("a run due later (a fire written ahead) that one instance made starts on another one at its time", async () => {
+    const db = await createTestDatabase();
+    const busy = await startTestApp({ db, config: { ...noPoll, concurrency: 1 } });
+    let idle: TestApp | undefined;
+    try {
+      const slow = await createTask(busy, { name: "slow", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 20_000 } } });
+      const later = await createTask(busy, { name: "later", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
+      const blocker = await trigger(busy, slow.id);
+      await waitFor(async () => (await busy.app.db.prisma.execution.count({ where: { status: "RUNNING", workerId: busy.app.instanceId } })) === 1, 10_000, "the slow run to hold the busy instance");
+      idle = await startTestApp({ db, config: noPoll });
+      // made the way the fire path makes a fire written ahead: committed, then published
+      const due = new Date(Date.now() + 1500);
+      const { executions } = busy.app.services;
+      const row = await busy.app.db.prisma.$transaction((tx) => executions.insertRun(tx, { taskId: Number(Buffer.from(later.id, "base64").toString().split(":")[1]), trigger: "SCHEDULE", scheduledAt: due, runAfter: due }));
+      executions.created([row]);
+      // the idle instance heard when it is due (its poll is a minute away) and took it then
+      const done = await waitFor(async () => {
+        const r = await busy.app.db.prisma.execution.findUniqueOrThrow({ where: { id: row.id } });
+        return r.status === "SUCCEEDED" ? r : null;
+      }, 15_000, "the run to start on the idle instance");
+      expect(done.workerId).toBe(idle.app.instanceId);
+      expect(done.startedAt!.getTime()).toBeGreaterThanOrEqual(due.getTime());
+      await busy.ok(`mutation($id: ID!) { cancelExecution(id: $id) { id } }`, { id: blocker.id }, "operator");
+    } finally {
+      await idle?.stop();
+      await busy.stop();
+      await db.drop();
+    }
+  });
+
   test("a trigger on a busy instance is picked up by another one at once (LISTEN/NOTIFY), also after the database dropped the LISTEN connections", async () => {
     const db = await createTestDatabase();
     const busy = await startTestApp({ db, config: { ...noPoll, concurrency: 1 } });

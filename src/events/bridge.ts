@@ -10,7 +10,8 @@ import type { BridgeMessage } from "./types.ts";
 export const CHANNEL = "jobgraph_events";
 
 export interface BridgeHandlers {
-  work(): void;
+  /** work exists from `at` (ms since the epoch; absent: now) */
+  work(at?: number): void;
   taskChanged(id: number): void;
   schedulerChanged(): void;
 }
@@ -113,7 +114,7 @@ export function createBridgeReceiver(deps: { prisma: PrismaClient; origin: strin
           deps.events.logLine({ ...m.line, at: new Date(m.line.at) }, true);
           break;
         case "work":
-          deps.handlers.work();
+          deps.handlers.work(typeof m.at === "number" ? m.at : undefined);
           break;
         case "task":
           deps.events.taskChanged(m.id, true);

@@ -41,9 +41,10 @@ export class EventPublisher {
     if (!fromRemote) this.send({ t: "log", line: { ...line, text: line.text.slice(0, 4000) } });
   }
 
-  /** new runnable work exists: wake the runners of the other instances */
-  work(): void {
-    this.send({ t: "work" });
+  /** new runnable work exists, from `at` (ms since the epoch): wake the runners of the other
+   *  instances (then) */
+  work(at: number): void {
+    this.send({ t: "work", at });
   }
 
   taskChanged(id: number, fromRemote = false): void {

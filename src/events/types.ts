@@ -31,7 +31,7 @@ export type BridgeMessage =
    *  could skip one, e.g. RUNNING when the run already finished); otherwise it is re-read */
   | { t: "execution"; id: number; statusChanged: boolean; row?: Record<string, unknown> }
   | { t: "log"; line: LogLineEvent }
-  | { t: "work" }
+  | { t: "work"; at?: number }
   | { t: "task"; id: number }
   | { t: "scheduler" }
   | { t: "alertDelivery"; id: number };

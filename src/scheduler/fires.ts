@@ -31,6 +31,9 @@ export interface FiresDeps {
   catchUpMax: number;
   /** a fire this late is still on time (timer jitter, a busy event loop); later = missed */
   onTimeGraceMs: number;
+  /** fires are written this long before they are due (their runs PENDING until runAfter), so
+   *  the fire statement is off the path from a fire's time to its start */
+  leadMs?: number;
   /** due tasks planned and written per statement (bounded, so claims get the pool in between) */
   batchSize?: number;
   /** a task's day filter (its trading calendar; CalendarService.fireFilter, cached): asked only
@@ -39,8 +42,9 @@ export interface FiresDeps {
   fireFilter?: (task: DueTask) => Promise<CalendarFireFilter | undefined>;
 }
 
-/** A proposal may come a little before the nominal time (a clock step, another instance's timer):
- *  up to this early, the nominal fire is taken (it still cannot start before its runAfter). */
+/** A proposal may come a little before the nominal time, beyond the lead (a clock step, another
+ *  instance's timer): up to this early, the nominal fire is taken (it still cannot start before
+ *  its runAfter). */
 const EARLY_TOLERANCE_MS = 1000;
 
 export interface FirePlan {
@@ -59,9 +63,9 @@ export function planFire(
   task: Pick<Task, "cron" | "intervalSeconds" | "runAt" | "timezone" | "misfirePolicy">,
   nextRunAt: Date,
   now: Date,
-  opts: Pick<FiresDeps, "catchUpWindowMs" | "catchUpMax" | "onTimeGraceMs"> & Pick<NextFireOptions, "filter">,
+  opts: Pick<FiresDeps, "catchUpWindowMs" | "catchUpMax" | "onTimeGraceMs" | "leadMs"> & Pick<NextFireOptions, "filter">,
 ): FirePlan | null {
-  if (nextRunAt.getTime() > now.getTime() + EARLY_TOLERANCE_MS) return null;
+  if (nextRunAt.getTime() > now.getTime() + (opts.leadMs ?? 0) + EARLY_TOLERANCE_MS) return null;
   const effectiveNow = nextRunAt.getTime() > now.getTime() ? nextRunAt : now;
   const windowStart = new Date(effectiveNow.getTime() - opts.catchUpWindowMs);
   let start: Date | null = nextRunAt;
@@ -160,7 +164,7 @@ export class Fires {
 
   constructor(private readonly deps: FiresDeps) {
     this.batchSize = deps.batchSize ?? DEFAULT_BATCH;
-    this.index = new DueIndex({ clock: deps.clock, onDue: () => this.wake() });
+    this.index = new DueIndex({ clock: deps.clock, onDue: () => this.wake(), leadMs: deps.leadMs });
   }
 
   /** the due time this instance holds for a task (introspection for tests and status) */
@@ -232,7 +236,7 @@ export class Fires {
       this.again = false;
       for (;;) {
         const now = this.deps.clock.now();
-        const due = this.index.takeDue(now.getTime() + TIMER_SLACK_MS, this.batchSize);
+        const due = this.index.takeDue(now.getTime() + (this.deps.leadMs ?? 0) + TIMER_SLACK_MS, this.batchSize);
         if (!due.length) break;
         await this.fireBatch(due, now, lostOnce).catch((e) => this.deps.logger.error({ err: e }, "fire pass failed"));
         if (this.stopped) return;

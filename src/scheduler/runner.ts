@@ -75,6 +75,12 @@ const HEARTBEAT_RETRY_MS = 250;
 /** runs are claimed ahead of free slots only while the recent ones took less than this (a
  *  moving average): then a run waits for a slot about as long, and the saved round trip matters */
 const SHORT_RUN_MS = 50;
+/** claiming ahead takes the runs the slots would start within this long at the recent pace */
+const AHEAD_MS = 100;
+/** the pace of runs shorter than this is taken as this (a timer's resolution) */
+const MIN_RUN_MS = 0.1;
+/** never more runs claimed ahead than this, however short they are */
+const MAX_AHEAD = 500;
 /** a run claimed ahead that got no slot in this time is handed back (the runs got long) */
 const WAIT_MAX_MS = 500;
 
@@ -144,7 +150,7 @@ export class Runner {
     for (const { kind, row } of changes) {
       if (kind === "created" && row.status === "PENDING") {
         if (row.runAfter.getTime() <= now) wake = true;
-        else this.remember(row);
+        else this.remember(row.runAfter.getTime());
       } else if (kind === "finished" && row.exclusive) wake = true; // a queued run of its task may start now
     }
     if (wake) this.wake();
@@ -156,6 +162,12 @@ export class Runner {
     this.backlog = true;
     this.wakes++;
     this.pump(); // at once: a trigger's run starts without waiting for the event loop's turn
+  }
+
+  /** Work exists from `at` (another instance said so): claim now, or when it comes due. */
+  wakeAt(at?: number): void {
+    if (at === undefined || at <= this.deps.clock.now().getTime()) this.wake();
+    else if (this.started && !this.stopping) this.remember(at);
   }
 
   /** one pass after the current turn of the event loop: slots freed together claim together */
@@ -175,13 +187,23 @@ export class Runner {
    */
   private pump(): void {
     while (this.backlog && !this.stopping && this.claiming < MAX_CLAIMS_IN_FLIGHT) {
-      const ahead = this.deep && this.recentRunMs < SHORT_RUN_MS ? this.deps.concurrency : 0;
+      const ahead = this.aheadCount();
       const free = this.deps.concurrency + ahead - this.executing - this.waiting.size - this.reserved;
       if (free <= 0) return;
       const claim = this.claimSlots(free);
       this.claims.add(claim);
       void claim.finally(() => this.claims.delete(claim));
     }
+  }
+
+  /** runs to claim beyond the slots: none unless the backlog is deep and the runs short; then as
+   *  many as the slots would start within AHEAD_MS at the recent pace (at least `concurrency`,
+   *  at most MAX_AHEAD), so a burst of tiny runs is taken in a few large claims, not many small */
+  private aheadCount(): number {
+    if (!this.deep || !(this.recentRunMs < SHORT_RUN_MS)) return 0;
+    const { concurrency } = this.deps;
+    const pace = Math.floor((concurrency * AHEAD_MS) / Math.max(this.recentRunMs, MIN_RUN_MS));
+    return Math.max(concurrency, Math.min(MAX_AHEAD, pace));
   }
 
   private async claimSlots(n: number): Promise<void> {
@@ -211,10 +233,9 @@ export class Runner {
     this.schedulePump();
   }
 
-  /** A run that may not start yet (a retry's delay) should start on time, not at the next poll:
+  /** A run that may not start yet (a retry's delay, a fire written ahead) should start on time, not at the next poll:
    *  keep one timer aimed at the earliest such run this instance has heard of. */
-  private remember(row: Execution): void {
-    const at = row.runAfter.getTime();
+  private remember(at: number): void {
     const now = this.deps.clock.now().getTime();
     if (at <= now || (this.nextDueAt !== null && this.nextDueAt <= at && this.nextDueAt > now)) return;
     clearTimeout(this.nextDueTimer);
@@ -233,7 +254,7 @@ export class Runner {
         where: { status: "PENDING", runAfter: { gt: this.deps.clock.now() } },
         orderBy: { runAfter: "asc" },
       });
-      if (next && !this.stopping) this.remember(next);
+      if (next && !this.stopping) this.remember(next.runAfter.getTime());
     } catch (e) {
       this.deps.logger.warn({ err: e }, "could not look up the next delayed run");
     }

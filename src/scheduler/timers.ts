@@ -41,7 +41,8 @@ export class DueIndex {
   private timerAt: number | null = null;
   private stopped = false;
 
-  constructor(private readonly deps: { clock: Clock; onDue: () => void }) {}
+  /** `leadMs`: the timer goes off this long before the earliest due time */
+  constructor(private readonly deps: { clock: Clock; onDue: () => void; leadMs?: number }) {}
 
   get size(): number {
     return this.entries.size;
@@ -120,7 +121,7 @@ export class DueIndex {
     clearTimeout(this.timer);
     this.timerAt = at;
     if (at === null) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - this.deps.clock.now().getTime()));
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - (this.deps.leadMs ?? 0) - this.deps.clock.now().getTime()));
     this.timer = setTimeout(() => {
       this.timerAt = null;
       if (delay === MAX_TIMER_MS) this.arm();

@@ -7,6 +7,9 @@
 //                                   retry or workflow step — the rest of a run already decided
 //                                   on — waits its turn, as QUEUE does
 //   a disabled task               → SKIPPED (a workflow step: FAILED, so the workflow says why)
+//   a paused task or scheduler    → a schedule's fire or catch-up SKIPPED: the pause came before it
+//                                   began (fires are written ahead of their time, so one may be
+//                                   on record when the pause comes); manual runs go on
 // Candidates come from the partial index of PENDING rows in (runAfter, id) order, locked with
 // SKIP LOCKED, so instances never take the same row and a claim costs O(batch). A RUNNING row
 // that is `exclusive` is unique per task (a partial unique index): when two instances' claims
@@ -22,6 +25,7 @@ import type { Change } from "./types.ts";
 const RUNNING_OF_TASK = `EXISTS (SELECT 1 FROM "Execution" r WHERE r."taskId" = e."taskId" AND r.status = 'RUNNING')`;
 const SKIPPABLE = `(e."parentId" IS NULL AND e.trigger IN ('SCHEDULE', 'MANUAL'))`;
 const EXCLUSIVE = `(t."overlapPolicy" <> 'ALLOW' AND NOT e.force)`;
+const SCHEDULED = `(e."parentId" IS NULL AND e.trigger IN ('SCHEDULE', 'CATCH_UP'))`;
 
 /** The claim, for a window of `window` candidates. The window is a literal, not a parameter:
  *  with LIMIT unknown PostgreSQL estimates a tenth of the table, finds the generic plan dearer
@@ -35,7 +39,8 @@ const claimStatement = (window: number) => statement<"now" | "worker" | "limit" 
      -- statement afresh on every claim, which cost more than running it (no quotes in comments:
      -- statement() numbers parameters outside quoted text)
      SELECT e.id, e."taskId", e."runAfter", e.force, e."parentId", e.trigger,
-            t.kind, t.name, t.enabled, t."overlapPolicy"
+            t.kind, t.name, t.enabled, t."overlapPolicy", t.paused,
+            coalesce((SELECT s.paused FROM "SchedulerState" s WHERE s.id = 1), false) AS "schedulerPaused"
      FROM "Execution" e JOIN "Task" t ON t.id = e."taskId"
      WHERE e.status = 'PENDING' AND e."runAfter" <= :now::timestamptz
        -- runs that could only wait behind a running one are left out, so a long queue of one task
@@ -49,6 +54,8 @@ const claimStatement = (window: number) => statement<"now" | "worker" | "limit" 
      SELECT e.id, e."runAfter", e.kind, e.name, ${EXCLUSIVE} AS exclusive,
        CASE
          WHEN NOT t.enabled THEN CASE WHEN e."parentId" IS NULL THEN 'SKIPPED' ELSE 'FAILED' END
+         WHEN e.paused AND ${SCHEDULED} THEN 'PAUSED'
+         WHEN e."schedulerPaused" AND ${SCHEDULED} THEN 'SCHEDULER_PAUSED'
          WHEN NOT ${EXCLUSIVE} THEN 'RUN'
          WHEN NOT ${RUNNING_OF_TASK}
               AND row_number() OVER (PARTITION BY e."taskId", ${EXCLUSIVE} ORDER BY e."runAfter", e.id) = 1 THEN 'RUN'
@@ -80,9 +87,11 @@ const claimStatement = (window: number) => statement<"now" | "worker" | "limit" 
      id: "id",
      status: "CASE WHEN decision = 'FAILED' THEN 'FAILED' ELSE 'SKIPPED' END",
      error: `CASE WHEN decision = 'SKIP' THEN 'skipped: a previous run of "' || name || '" was still running (overlap policy SKIP)'
+             WHEN decision = 'PAUSED' THEN 'skipped: "' || name || '" was paused before this fire began'
+             WHEN decision = 'SCHEDULER_PAUSED' THEN 'skipped: the scheduler was paused before this fire began'
              ELSE 'task "' || name || '" is disabled' END`,
      expect: "ARRAY['PENDING']",
-   })} WHERE decision IN ('SKIP', 'SKIPPED', 'FAILED')),
+   })} WHERE decision IN ('SKIP', 'SKIPPED', 'FAILED', 'PAUSED', 'SCHEDULER_PAUSED')),
    ${finishCtes()}
    SELECT 'claimed' AS change, claimed.* FROM claimed UNION ALL ${FINISHED_ROWS}`,
 );

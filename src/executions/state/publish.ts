@@ -35,8 +35,10 @@ export class StatePublisher {
     if (!changes.length) return;
     const { events, logger } = this.deps;
     for (const c of changes) events.executionChanged(c.row, statusChanged(c.kind));
-    // other instances' runners: new runnable work, or a slot of an exclusive task freed
-    if (changes.some(wakesOthers)) events.work();
+    // other instances' runners: new runnable work, or a slot of an exclusive task freed (a fire
+    // written ahead of its time says when it may start, and they look then)
+    const waking = changes.filter(wakesOthers);
+    if (waking.length) events.work(Math.min(...waking.map((c) => c.row.runAfter.getTime())));
     for (const listener of this.listeners) {
       try {
         listener(changes);
