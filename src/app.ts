@@ -104,7 +104,8 @@ export async function createApp(options: AppOptions): Promise<App> {
     const tokens = createTokenService(secret);
 
     const bus = new EventBus<JobgraphEvents>();
-    const notifier = db.listen ? createPgNotifier(db.sql, instanceId, logger) : silentNotifier;
+    const pgNotifier = db.listen ? createPgNotifier(db.sql, instanceId, logger, config.peerHelloMs) : null;
+    const notifier = pgNotifier ?? silentNotifier;
     const events = new EventPublisher({ bus, notifier });
     // one way: the state machine publishes; metrics, the workflow engine and the runner listen
     const state = new ExecutionState({ sql: db.sql, prisma, events, logger, now: () => clock.now(), leaseMs: config.leaseMs });
@@ -208,6 +209,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         origin: instanceId,
         events,
         logger,
+        heard: pgNotifier?.heard,
         handlers: {
           work: (at) => runner.wakeAt(at),
           taskChanged: (id) => {
@@ -219,6 +221,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       });
       const unlisten = await db.listen(CHANNEL, (payload) => void receive(payload));
       closers.push(unlisten);
+      pgNotifier?.announce();
+      closers.push(() => pgNotifier?.stop());
     }
 
     // Listen before the engine starts: a busy port must fail start-up before this instance has

@@ -39,6 +39,9 @@ const variables = {
   /** a schedule's fire is written this long before it is due (PENDING until then), so at its time
    *  the run is only claimed; a pause or edit within this window applies from the next fire */
   JOBGRAPH_FIRE_LEAD_MS: int(0, 10_000).default(1000),
+  /** instances say "I am here" over NOTIFY this often; one that heard no other for three times
+   *  as long sends no events over NOTIFY (nobody would read them) */
+  JOBGRAPH_PEER_HELLO_MS: int(100, 600_000).default(5000),
   /** missed fires older than this are not caught up */
   JOBGRAPH_CATCH_UP_WINDOW_SECONDS: int(0, 31 * 24 * 3600).default(24 * 3600),
   /** at most this many catch-up runs per task for RUN_ALL */
@@ -94,6 +97,7 @@ export interface Config {
   catchUpWindowMs: number;
   catchUpMax: number;
   fireLeadMs: number;
+  peerHelloMs: number;
   retentionDays: number;
   retentionPerTask: number;
   retentionIntervalMs: number;
@@ -146,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     killGraceMs: vars.JOBGRAPH_KILL_GRACE_SECONDS * 1000,
     pollMs: vars.JOBGRAPH_POLL_MS,
     fireLeadMs: vars.JOBGRAPH_FIRE_LEAD_MS,
+    peerHelloMs: vars.JOBGRAPH_PEER_HELLO_MS,
     catchUpWindowMs: vars.JOBGRAPH_CATCH_UP_WINDOW_SECONDS * 1000,
     catchUpMax: vars.JOBGRAPH_CATCH_UP_MAX,
     retentionDays: vars.JOBGRAPH_RETENTION_DAYS,

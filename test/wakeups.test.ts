@@ -65,6 +65,49 @@ describe("one instance", () => {
 });
 
 describe.runIf(testBackend() === "postgres")("several instances", () => {
+  test("a lone instance sends no events over NOTIFY; after another one's hello it does again", async () => {
+    const db = await createTestDatabase();
+    const a = await startTestApp({ db, config: { peerHelloMs: 100 } });
+    const listener = new pg.Client({ connectionString: db.url });
+    let b: TestApp | undefined;
+    try {
+      await listener.connect();
+      const heard: { o: string; m: { t: string; id?: number; row?: { status: string } }[] }[] = [];
+      listener.on("notification", (n) => heard.push(JSON.parse(n.payload!)));
+      await listener.query(`LISTEN jobgraph_events`);
+      const fromA = () => heard.filter((p) => p.o === a.app.instanceId).flatMap((p) => p.m);
+      const task = await createTask(a, { name: "talk", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: "ALLOW" });
+      const rowId = (id: string) => Number(Buffer.from(id, "base64").toString().split(":")[1]);
+      /** a run on A, and the messages about it that A sent before its next two hellos (messages
+       *  go out in order, so by then every one sent while it ran has arrived) */
+      const runOnA = async () => {
+        const run = await trigger(a, task.id);
+        await waitForFinal(a, run.id);
+        const hellos = fromA().filter((m) => m.t === "hello").length;
+        await waitFor(async () => fromA().filter((m) => m.t === "hello").length >= hellos + 2, 10_000, "two more hellos of A");
+        return fromA().filter((m) => m.t === "execution" && m.id === rowId(run.id));
+      };
+      // at start an instance assumes company; three hello periods without an answer and it is quiet
+      await waitFor(async () => (await runOnA()).length === 0, 15_000, "A to stop sending events nobody reads");
+      expect(fromA().some((m) => m.t === "hello")).toBe(true);
+
+      // another instance starts: its hello is answered, and A's events reach it
+      b = await startTestApp({ db, config: { peerHelloMs: 100 } });
+      const seenOnB: string[] = [];
+      const off = b.app.services.bus.on("executionStatus", "*", (row) => void seenOnB.push(`${row.id}:${row.status}`));
+      const run = await trigger(a, task.id);
+      await waitForFinal(a, run.id);
+      await waitFor(async () => seenOnB.includes(`${rowId(run.id)}:SUCCEEDED`), 10_000, "B to hear of A's run");
+      expect((await runOnA()).length).toBeGreaterThan(0);
+      off();
+    } finally {
+      await listener.end().catch(() => {});
+      await b?.stop();
+      await a.stop();
+      await db.drop();
+    }
+  });
+
   test("a run due later (a fire written ahead) that one instance made starts on another one at its time", async () => {
     const db = await createTestDatabase();
     const busy = await startTestApp({ db, config: { ...noPoll, concurrency: 1 } });

@@ -28,6 +28,15 @@ const NOTIFY = {
   text: "SELECT pg_notify($1::text, p) FROM jsonb_array_elements_text($2::jsonb) WITH ORDINALITY AS n(p, i) ORDER BY i",
 };
 
+/** A notifier that also knows whether anybody else listens (below). */
+export interface PgNotifier extends Notifier {
+  /** says "I am here" now (after this instance's LISTEN is up) and every `helloMs` after */
+  announce(): void;
+  /** a message of another instance arrived (the receiver calls this for every one) */
+  heard(origin: string, message: BridgeMessage): void;
+  stop(): void;
+}
+
 /**
  * NOTIFY, as a prepared statement on the pool (no Prisma on this path: it runs on every tick with
  * events). Messages sent in the same tick travel together (one NOTIFY carrying a list), which
@@ -38,7 +47,24 @@ const NOTIFY = {
  * (1,000 fires) sent as a hundred concurrent statements would hold a hundred pool connections
  * waiting on each other, and the claims of every instance would queue behind them.
  */
-export function createPgNotifier(sql: Sql, origin: string, logger: Logger): Notifier {
+/**
+ * Nobody to tell, nothing sent: every instance says "hello" on start and every `helloMs`, and one
+ * that heard no other instance for PEER_TTL_HELLOS of those sends nothing but its hellos (a lone
+ * instance, the common deployment, spent a quarter of its database time on NOTIFYs nobody read:
+ * 10,000 fires, claims and finishes a minute, each a whole row). A newcomer sends from its start
+ * (it assumes company until the TTL says otherwise) and its first hello is answered at once, so
+ * the others send to it from then; what it missed in between is what a dropped LISTEN connection
+ * misses — hints (the row is the truth; the runner's poll and the workflow engine's resume cover
+ * the rest).
+ */
+const PEER_TTL_HELLOS = 3;
+
+export function createPgNotifier(sql: Sql, origin: string, logger: Logger, helloMs: number): PgNotifier {
+  const ttlMs = PEER_TTL_HELLOS * helloMs;
+  /** others were heard until then (assumed at start) */
+  let peersUntil = Date.now() + ttlMs;
+  const known = new Map<string, number>();
+  let helloTimer: NodeJS.Timeout | undefined;
   let queue: string[] = [];
   let inFlight = false;
   const flush = () => {
@@ -65,11 +91,35 @@ export function createPgNotifier(sql: Sql, origin: string, logger: Logger): Noti
         if (queue.length) setImmediate(flush);
       });
   };
+  const push = (json: string) => {
+    if (!queue.length && !inFlight) setImmediate(flush);
+    queue.push(json);
+  };
+  const HELLO = JSON.stringify({ t: "hello" } satisfies BridgeMessage);
   return {
-    enabled: true,
+    get enabled() {
+      return Date.now() < peersUntil;
+    },
     sendJson(json) {
-      if (!queue.length && !inFlight) setImmediate(flush);
-      queue.push(json);
+      if (Date.now() < peersUntil) push(json);
+    },
+    announce() {
+      push(HELLO);
+      clearInterval(helloTimer);
+      helloTimer = setInterval(() => push(HELLO), helloMs);
+      helloTimer.unref();
+    },
+    heard(from, message) {
+      const now = Date.now();
+      peersUntil = Math.max(peersUntil, now + ttlMs);
+      const last = known.get(from);
+      known.set(from, now);
+      for (const [o, at] of known) if (now - at > ttlMs) known.delete(o);
+      // a newcomer (or one back after a silence) hears of this instance at once, not in helloMs
+      if (message.t === "hello" && (last === undefined || now - last > ttlMs)) push(HELLO);
+    },
+    stop() {
+      clearInterval(helloTimer);
     },
   };
 }
@@ -85,7 +135,15 @@ function reviveExecution(json: Record<string, unknown>): Execution {
 
 export const silentNotifier: Notifier = { enabled: false, sendJson() {} };
 
-export function createBridgeReceiver(deps: { prisma: PrismaClient; origin: string; events: EventPublisher; handlers: BridgeHandlers; logger: Logger }) {
+export function createBridgeReceiver(deps: {
+  prisma: PrismaClient;
+  origin: string;
+  events: EventPublisher;
+  handlers: BridgeHandlers;
+  logger: Logger;
+  /** every message of another instance (the notifier keeps count of who is there) */
+  heard?: (origin: string, message: BridgeMessage) => void;
+}) {
   // this instance hears its own NOTIFYs too (its LISTEN is a connection like any other): they are
   // recognised by their first bytes, as the notifier writes them, not parsed (a tick of 10,000
   // fires is 10,000 rows of JSON, three times over: created, claimed, finished)
@@ -99,7 +157,10 @@ export function createBridgeReceiver(deps: { prisma: PrismaClient; origin: strin
       return;
     }
     if (parsed.o === deps.origin || !Array.isArray(parsed.m)) return;
-    for (const m of parsed.m) await handle(m);
+    for (const m of parsed.m) {
+      deps.heard?.(parsed.o, m);
+      await handle(m);
+    }
   };
 
   async function handle(m: BridgeMessage): Promise<void> {
@@ -123,6 +184,8 @@ export function createBridgeReceiver(deps: { prisma: PrismaClient; origin: strin
         case "scheduler":
           deps.events.schedulerChanged(true);
           deps.handlers.schedulerChanged();
+          break;
+        case "hello":
           break;
         case "alertDelivery": {
           const row = await deps.prisma.alertDelivery.findUnique({ where: { id: m.id } });

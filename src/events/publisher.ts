@@ -5,8 +5,9 @@ import type { EventBus } from "./bus.ts";
 import type { BridgeMessage, JobgraphEvents, LogLineEvent } from "./types.ts";
 
 export interface Notifier {
-  /** false: nobody to tell (PGlite), so nothing is serialised */
-  enabled: boolean;
+  /** false: nobody to tell (PGlite, or no other instance heard of lately), so nothing is
+   *  serialised (read at each send) */
+  readonly enabled: boolean;
   /** a BridgeMessage, serialised */
   sendJson(json: string): void;
 }

@@ -34,4 +34,6 @@ export type BridgeMessage =
   | { t: "work"; at?: number }
   | { t: "task"; id: number }
   | { t: "scheduler" }
-  | { t: "alertDelivery"; id: number };
+  | { t: "alertDelivery"; id: number }
+  /** "I am here" (see createPgNotifier): on start, every few seconds, and in answer to a newcomer */
+  | { t: "hello" };
