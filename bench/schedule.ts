@@ -181,18 +181,20 @@ interface FireRow {
   status: string;
 }
 
-/** Stops new fires (the fire statement's fence sees the scheduler paused; no task row is
- *  touched, so nothing here contends with the claims), waits until the window's runs are final
- *  or `drainMs` passed, and reads every fire of the window. */
-async function collect(db: Awaited<ReturnType<typeof seededDatabase>>["db"], from: Date, to: Date, drainMs: number): Promise<FireRow[]> {
-  await db.prisma.$executeRaw`INSERT INTO "SchedulerState" (id, paused, "updatedAt") VALUES (1, true, now()) ON CONFLICT (id) DO UPDATE SET paused = true`;
+/** Once every fire of the window is due (the last at `lastDue`) and none is PENDING (or `drainMs` passed), stops new
+ *  fires (the fire statement's fence sees the scheduler paused; no task row is touched, so
+ *  nothing here contends with the claims) — not sooner: fires are written ahead, and one not yet
+ *  started when the pause comes is SKIPPED — then waits until the window's runs are final (or the
+ *  deadline) and reads every fire of the window. */
+async function collect(db: Awaited<ReturnType<typeof seededDatabase>>["db"], from: Date, to: Date, lastDue: Date, drainMs: number): Promise<FireRow[]> {
   const deadline = Date.now() + drainMs;
-  while (Date.now() < deadline) {
-    const [{ n }] = await db.prisma.$queryRaw<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM "Execution" WHERE status IN ('PENDING', 'RUNNING') AND "scheduledAt" >= ${from} AND "scheduledAt" < ${to}`;
-    if (n === 0) break;
-    await sleep(250);
-  }
+  const left = async (statuses: string[]) =>
+    (await db.prisma.$queryRaw<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM "Execution" WHERE status::text = ANY(${statuses}) AND "scheduledAt" >= ${from} AND "scheduledAt" < ${to}`)[0]!.n;
+  await sleepUntil(lastDue.getTime());
+  while (Date.now() < deadline && (await left(["PENDING"])) > 0) await sleep(100);
+  await db.prisma.$executeRaw`INSERT INTO "SchedulerState" (id, paused, "updatedAt") VALUES (1, true, now()) ON CONFLICT (id) DO UPDATE SET paused = true`;
+  while (Date.now() < deadline && (await left(["PENDING", "RUNNING"])) > 0) await sleep(250);
   return db.prisma.$queryRaw<FireRow[]>`
     SELECT "taskId", "scheduledAt", "startedAt", status::text AS status FROM "Execution"
     WHERE trigger IN ('SCHEDULE', 'CATCH_UP') AND "scheduledAt" >= ${from} AND "scheduledAt" < ${to}`;
@@ -216,6 +218,8 @@ function analyse(rows: FireRow[], expected: number, withinMs: number) {
     started: late.length,
     skipped: rows.filter((r) => r.status === "SKIPPED").length,
     notStarted: rows.filter((r) => !r.startedAt && r.status !== "SKIPPED").length,
+    /** the statuses of those not started, e.g. "PENDING 3" */
+    notStartedBy: [...rows.filter((r) => !r.startedAt && r.status !== "SKIPPED").reduce((m, r) => m.set(r.status, (m.get(r.status) ?? 0) + 1), new Map<string, number>())].map(([s, n]) => `${s} ${n}`).join(", "),
     withinPct: (100 * late.filter((ms) => ms <= withinMs).length) / Math.max(1, expected),
     late,
   };
@@ -246,9 +250,9 @@ async function scenarioOne() {
     const peakRss = watchRss(service);
     const end = new Date(first.getTime() + SECONDS * 1000);
     const writes = watchWrites(seeded.db, TASKS, first, end, 1000);
-    // fires stop (the scheduler is paused) once the window's last tick is written, or 10 s on
+    // the window's last tick written (or 10 s on); fires stop once its runs were all claimed (collect)
     const written = await writes.done(end.getTime() + 10_000);
-    const rows = await collect(seeded.db, first, end, 15_000);
+    const rows = await collect(seeded.db, first, end, new Date(end.getTime() - 1000), 15_000);
     const probes = await ready.end();
     const a = analyse(rows, TASKS * SECONDS, 100);
     print(`one instance, ${TASKS} tasks on "* * * * * *", ${SECONDS} s (concurrency ${CONCURRENCY})`, {
@@ -256,7 +260,7 @@ async function scenarioOne() {
       "fires expected / recorded": `${a.expected} / ${a.recorded}`,
       "missed / duplicates": `${a.missed} / ${a.duplicates}`,
       "a second's 1,000 fires written after": `p50 ${fmt(pct(written.lags, 0.5))} / max ${fmt(pct(written.lags, 1))} ms (${written.lags.length} of ${written.slots} seconds seen complete)`,
-      "started / skipped / not started": `${a.started} / ${a.skipped} / ${a.notStarted} (after a 15 s drain)`,
+      "started / skipped / not started": `${a.started} / ${a.skipped} / ${a.notStarted}${a.notStartedBy ? ` (${a.notStartedBy})` : ""} (after a 15 s drain)`,
       "lateness → RUNNING p50 / p99 / max": `${fmt(pct(a.late, 0.5))} / ${fmt(pct(a.late, 0.99))} / ${fmt(pct(a.late, 1))} ms`,
       "started within 100 ms": `${fmt(a.withinPct)} %`,
       "runs started per second p50 / max": `${fmt(pct(a.startedPerSecond, 0.5))} / ${fmt(pct(a.startedPerSecond, 1))} (1,000 are due each second)`,
@@ -286,7 +290,7 @@ async function scenarioScale() {
     const written = await writes.done(first.getTime() + 55_000);
     // the scheduler is paused (no more fires) before the next minute would fire
     await sleepUntil(first.getTime() + 55_000);
-    const rows = await collect(seeded.db, first, end, 30_000);
+    const rows = await collect(seeded.db, first, end, first, 30_000);
     const probes = await ready.end();
     const a = analyse(rows, TASKS, 5000);
     print(`one instance, ${TASKS} tasks on "* * * * *" (concurrency ${CONCURRENCY})`, {
@@ -295,7 +299,7 @@ async function scenarioScale() {
       "fires expected / recorded": `${a.expected} / ${a.recorded}`,
       "missed / duplicates": `${a.missed} / ${a.duplicates}`,
       "the minute's 10,000 fires written after": written.lags.length ? `${fmt(written.lags[0]!)} ms` : "not within 55 s",
-      "started / skipped / not started": `${a.started} / ${a.skipped} / ${a.notStarted} (85 s after the fire time)`,
+      "started / skipped / not started": `${a.started} / ${a.skipped} / ${a.notStarted}${a.notStartedBy ? ` (${a.notStartedBy})` : ""} (85 s after the fire time)`,
       "all started after": `${fmt(pct(a.late, 1))} ms (p50 ${fmt(pct(a.late, 0.5))} ms)`,
       "started within 5 s": `${fmt(a.withinPct)} %`,
       "runs started per second p50 / max": `${fmt(pct(a.startedPerSecond, 0.5))} / ${fmt(pct(a.startedPerSecond, 1))} (all in 5 s needs 2,000)`,
@@ -321,7 +325,7 @@ async function scenarioCluster() {
     const end = new Date(first.getTime() + SECONDS * 1000);
     const writes = watchWrites(seeded.db, tasks.length, first, end, 1000);
     const written = await writes.done(end.getTime() + 10_000);
-    const rows = await collect(seeded.db, first, end, 15_000);
+    const rows = await collect(seeded.db, first, end, new Date(end.getTime() - 1000), 15_000);
     const probes = await ready.end();
     const a = analyse(rows, tasks.length * SECONDS, 2000);
     print(`${INSTANCES} instances, one database, ${tasks.length} one-second tasks (80 interval, 20 cron), ${SECONDS} s (concurrency ${CONCURRENCY} each)`, {
@@ -329,7 +333,7 @@ async function scenarioCluster() {
       "fires expected / recorded": `${a.expected} / ${a.recorded}`,
       "missed / duplicates": `${a.missed} / ${a.duplicates}`,
       "a second's 100 fires written after": `p50 ${fmt(pct(written.lags, 0.5))} / max ${fmt(pct(written.lags, 1))} ms (${written.lags.length} of ${written.slots} seconds seen complete)`,
-      "started / skipped / not started": `${a.started} / ${a.skipped} / ${a.notStarted}`,
+      "started / skipped / not started": `${a.started} / ${a.skipped} / ${a.notStarted}${a.notStartedBy ? ` (${a.notStartedBy})` : ""}`,
       "started within 2 s": `${fmt(a.withinPct)} %`,
       "lateness → RUNNING p50 / p99 / max": `${fmt(pct(a.late, 0.5))} / ${fmt(pct(a.late, 0.99))} / ${fmt(pct(a.late, 1))} ms`,
       "/ready probes, failed, p99": `${probes.probes}, ${probes.failures}, ${fmt(pct(probes.latencies, 0.99))} ms`,
