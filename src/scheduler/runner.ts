@@ -6,8 +6,9 @@
 // frees its slot once, when its executor returns (its final write goes on concurrently, so the
 // slot refills without waiting for that round trip). Up to two claims are on their way at once,
 // for different free slots. A slow poll and a timer for the next delayed run are the safety net.
-// Claiming ahead: while the backlog is deep and the runs are short, a claim also takes up to
-// `concurrency` runs more than there are free slots. They wait here, RUNNING under this worker's
+// Claiming ahead: while the backlog is deep and the runs are short, a claim also takes runs beyond
+// the free slots (as many as the slots start within AHEAD_MS at the recent pace, at least
+// `concurrency`, at most MAX_AHEAD). They wait here, RUNNING under this worker's
 // lease, and a freed slot goes straight to the oldest of them: no round trip between one run and
 // the next. One that waits longer than WAIT_MAX_MS goes back to PENDING (released) for anybody
 // to take, as do all of them when the instance stops; its finish records when it really began.
@@ -233,8 +234,9 @@ export class Runner {
     this.schedulePump();
   }
 
-  /** A run that may not start yet (a retry's delay, a fire written ahead) should start on time, not at the next poll:
-   *  keep one timer aimed at the earliest such run this instance has heard of. */
+  /** A run that may not start yet (a retry's delay, a fire written ahead) should start on time,
+   *  not at the next poll: keep one timer aimed at the earliest such run this instance has heard
+   *  of (made here, or announced by another instance). */
   private remember(at: number): void {
     const now = this.deps.clock.now().getTime();
     if (at <= now || (this.nextDueAt !== null && this.nextDueAt <= at && this.nextDueAt > now)) return;
