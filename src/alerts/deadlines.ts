@@ -14,10 +14,13 @@ export interface DeadlineDeps {
   prisma: PrismaClient;
   clock: Clock;
   logger: Logger;
-  fireFilter: (task: Task) => Promise<FireFilter | undefined>;
+  fireFilter: (task: DeadlineTask) => Promise<FireFilter | undefined>;
   /** fires older than this (plus the deadline) are not looked at any more */
   lookbackMs: number;
 }
+
+/** a task as the check reads it: everything but its config */
+type DeadlineTask = Omit<Task, "config">;
 
 /** a run finishing right at its deadline may commit a moment later */
 const SETTLE_MS = 2000;
@@ -59,6 +62,8 @@ export class DeadlineChecker {
     if ((await prisma.schedulerState.findUnique({ where: { id: 1 } }))?.paused) return 0;
     const tasks = await prisma.task.findMany({
       where: { deadlineSeconds: { not: null }, enabled: true, paused: false, OR: [{ cron: { not: null } }, { intervalSeconds: { not: null } }] },
+      // a task's config may be megabytes, and the check runs every few seconds: it needs none of it
+      omit: { config: true },
     });
     let created = 0;
     for (const task of tasks) {
@@ -71,7 +76,7 @@ export class DeadlineChecker {
     return created;
   }
 
-  private async checkTask(task: Task, now: Date): Promise<number> {
+  private async checkTask(task: DeadlineTask, now: Date): Promise<number> {
     const deadlineMs = task.deadlineSeconds! * 1000;
     const until = new Date(now.getTime() - deadlineMs - SETTLE_MS);
     const since = Math.max(
@@ -124,7 +129,7 @@ export class DeadlineChecker {
 
   /** Since when fires of the current schedule were expected: its creation, or the last time it
    *  was enabled, resumed, rescheduled, or the scheduler resumed. */
-  private async expectedSince(task: Task): Promise<Date> {
+  private async expectedSince(task: DeadlineTask): Promise<Date> {
     const last = await this.deps.prisma.auditEvent.findFirst({
       where: {
         ok: true,

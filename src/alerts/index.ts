@@ -19,7 +19,7 @@ export interface AlertsDeps {
   clock: Clock;
   events: EventPublisher;
   logger: Logger;
-  fireFilter: (task: Task) => Promise<FireFilter | undefined>;
+  fireFilter: (task: Omit<Task, "config">) => Promise<FireFilter | undefined>;
   config: Pick<Config, "publicUrl" | "alertRetryBaseMs" | "alertTimeoutMs" | "alertGroupWindowMs" | "pollMs" | "catchUpWindowMs">;
 }
 

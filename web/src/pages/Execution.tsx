@@ -161,9 +161,23 @@ function WorkflowSteps({ executionId, config, childRuns }: { executionId: string
 
 interface Line { seq: number; at: string; stream: string; text: string }
 
+/** The lines seen of the last few executions, kept while their page is not drawn: the page draws
+ *  a note instead of itself while it reloads or shows an error (a server restart), and coming
+ *  back it resumes after the last line seen instead of starting the log again, empty. */
+const SEEN_LOGS = new Map<string, Line[]>();
+const SEEN_LOGS_KEPT = 20;
+function seenLines(id: string): Line[] {
+  let lines = SEEN_LOGS.get(id);
+  if (!lines) {
+    SEEN_LOGS.set(id, (lines = []));
+    if (SEEN_LOGS.size > SEEN_LOGS_KEPT) SEEN_LOGS.delete(SEEN_LOGS.keys().next().value!);
+  }
+  return lines;
+}
+
 function LogTail({ id }: { id: string }) {
   const { epoch, connection } = useSession();
-  const lines = useRef<Line[]>([]);
+  const lines = useMemo(() => ({ current: seenLines(id) }), [id]);
   const [, setVersion] = useState(0);
   const frame = useRef<number | null>(null);
   const box = useRef<HTMLPreElement>(null);
@@ -172,7 +186,7 @@ function LogTail({ id }: { id: string }) {
   // after it. The subscription is dropped while the socket is down, because graphql-ws would
   // otherwise repeat the first subscribe (afterSeq of the first visit) on the new socket and the
   // server would send the whole log again; the check on seq below stays as a safety net.
-  const afterSeq = useMemo(() => lines.current.at(-1)?.seq ?? 0, [epoch]); // eslint-disable-line react-hooks/exhaustive-deps
+  const afterSeq = useMemo(() => lines.current.at(-1)?.seq ?? 0, [epoch, id]); // eslint-disable-line react-hooks/exhaustive-deps
   useSubscription({ query: LogFeed, variables: { id, afterSeq }, pause: connection !== "live" }, (_prev, data) => {
     const line = data.executionLogLines;
     const last = lines.current.at(-1)?.seq ?? 0;
