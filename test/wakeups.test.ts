@@ -2,6 +2,7 @@
 // any of these would time out if a wake-up were lost.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { decodeId } from "../src/graphql/ids.ts";
 import { createTestDatabase, testBackend } from "./helpers/database.ts";
 import { createTask, getExecution, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 
@@ -77,7 +78,7 @@ describe.runIf(testBackend() === "postgres")("several instances", () => {
       await listener.query(`LISTEN jobgraph_events`);
       const fromA = () => heard.filter((p) => p.o === a.app.instanceId).flatMap((p) => p.m);
       const task = await createTask(a, { name: "talk", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: "ALLOW" });
-      const rowId = (id: string) => Number(Buffer.from(id, "base64").toString().split(":")[1]);
+      const rowId = (id: string) => decodeId(id, "Execution", "id");
       /** a run on A, and the messages about it that A sent before its next two hellos (messages
        *  go out in order, so by then every one sent while it ran has arrived) */
       const runOnA = async () => {
@@ -108,20 +109,33 @@ describe.runIf(testBackend() === "postgres")("several instances", () => {
     }
   });
 
-  test("a run due later (a fire written ahead) that one instance made starts on another one at its time", async () => {
+  /** A busy instance whose only slot a slow run holds (taken before the other instance exists, so
+   *  it cannot be the one that claims it), an idle one beside it, and a quick task. */
+  async function busyAndIdle(body: (s: { busy: TestApp; idle: TestApp; quickId: string }) => Promise<void>): Promise<void> {
     const db = await createTestDatabase();
     const busy = await startTestApp({ db, config: { ...noPoll, concurrency: 1 } });
     let idle: TestApp | undefined;
     try {
       const slow = await createTask(busy, { name: "slow", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 20_000 } } });
-      const later = await createTask(busy, { name: "later", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
+      const quick = await createTask(busy, { name: "quick", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
       const blocker = await trigger(busy, slow.id);
       await waitFor(async () => (await busy.app.db.prisma.execution.count({ where: { status: "RUNNING", workerId: busy.app.instanceId } })) === 1, 10_000, "the slow run to hold the busy instance");
       idle = await startTestApp({ db, config: noPoll });
+      await body({ busy, idle, quickId: quick.id });
+      await busy.ok(`mutation($id: ID!) { cancelExecution(id: $id) { id } }`, { id: blocker.id }, "operator");
+    } finally {
+      await idle?.stop();
+      await busy.stop();
+      await db.drop();
+    }
+  }
+
+  test("a run due later (a fire written ahead) that one instance made starts on another one at its time", () =>
+    busyAndIdle(async ({ busy, idle, quickId }) => {
       // made the way the fire path makes a fire written ahead: committed, then published
       const due = new Date(Date.now() + 1500);
       const { executions } = busy.app.services;
-      const row = await busy.app.db.prisma.$transaction((tx) => executions.insertRun(tx, { taskId: Number(Buffer.from(later.id, "base64").toString().split(":")[1]), trigger: "SCHEDULE", scheduledAt: due, runAfter: due }));
+      const row = await busy.app.db.prisma.$transaction((tx) => executions.insertRun(tx, { taskId: decodeId(quickId, "Task", "id"), trigger: "SCHEDULE", scheduledAt: due, runAfter: due }));
       executions.created([row]);
       // the idle instance heard when it is due (its poll is a minute away) and took it then
       const done = await waitFor(async () => {
@@ -130,29 +144,12 @@ describe.runIf(testBackend() === "postgres")("several instances", () => {
       }, 15_000, "the run to start on the idle instance");
       expect(done.workerId).toBe(idle.app.instanceId);
       expect(done.startedAt!.getTime()).toBeGreaterThanOrEqual(due.getTime());
-      await busy.ok(`mutation($id: ID!) { cancelExecution(id: $id) { id } }`, { id: blocker.id }, "operator");
-    } finally {
-      await idle?.stop();
-      await busy.stop();
-      await db.drop();
-    }
-  });
+    }));
 
-  test("a trigger on a busy instance is picked up by another one at once (LISTEN/NOTIFY), also after the database dropped the LISTEN connections", async () => {
-    const db = await createTestDatabase();
-    const busy = await startTestApp({ db, config: { ...noPoll, concurrency: 1 } });
-    let idle: TestApp | undefined;
-    try {
-      // the slow run holds the busy instance's only slot (taken before the other instance exists,
-      // so it cannot be the one that claims it)
-      const slow = await createTask(busy, { name: "slow", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 20_000 } } });
-      const quick = await createTask(busy, { name: "quick", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } } });
-      const blocker = await trigger(busy, slow.id);
-      await waitFor(async () => (await busy.app.db.prisma.execution.count({ where: { status: "RUNNING", workerId: busy.app.instanceId } })) === 1, 10_000, "the slow run to hold the busy instance");
-      idle = await startTestApp({ db, config: noPoll });
-
+  test("a trigger on a busy instance is picked up by another one at once (LISTEN/NOTIFY), also after the database dropped the LISTEN connections", () =>
+    busyAndIdle(async ({ busy, idle, quickId }) => {
       // the database drops every LISTEN connection (a restart, a network cut): they come back
-      const admin = new pg.Client({ connectionString: db.url });
+      const admin = new pg.Client({ connectionString: busy.db.url });
       await admin.connect();
       const listening = async () =>
         (await admin.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`)).rows.map((r) => r.pid as number);
@@ -165,16 +162,10 @@ describe.runIf(testBackend() === "postgres")("several instances", () => {
       }, 10_000, "both instances to listen again on new connections");
       await admin.end();
 
-      const run = await trigger(busy, quick.id);
+      const run = await trigger(busy, quickId);
       const done = await waitForFinal(busy, run.id, 10_000);
       expect(done.status).toBe("SUCCEEDED");
-      const row = await busy.app.db.prisma.execution.findUniqueOrThrow({ where: { id: Number(Buffer.from(run.id, "base64").toString().split(":")[1]) } });
+      const row = await busy.app.db.prisma.execution.findUniqueOrThrow({ where: { id: decodeId(run.id, "Execution", "id") } });
       expect(row.workerId).toBe(idle.app.instanceId);
-      await busy.ok(`mutation($id: ID!) { cancelExecution(id: $id) { id } }`, { id: blocker.id }, "operator");
-    } finally {
-      await idle?.stop();
-      await busy.stop();
-      await db.drop();
-    }
-  });
+    }));
 });

@@ -38,6 +38,18 @@ export interface PgNotifier extends Notifier {
 }
 
 /**
+ * Nobody to tell, nothing sent: every instance says "hello" on start and every `helloMs`, and one
+ * that heard no other instance for PEER_TTL_HELLOS of those sends nothing but its hellos (a lone
+ * instance, the common deployment, spent a quarter of its statement time on NOTIFYs nobody read:
+ * 10,000 fires, claims and finishes a minute, each a whole row). A newcomer sends from its start
+ * (it assumes company until the TTL says otherwise) and its first hello is answered at once, so
+ * the others send to it from then; what it missed in between is what a dropped LISTEN connection
+ * misses — hints (the row is the truth; the runner's poll and the workflow engine's resume cover
+ * the rest).
+ */
+const PEER_TTL_HELLOS = 3;
+
+/**
  * NOTIFY, as a prepared statement on the pool (no Prisma on this path: it runs on every tick with
  * events). Messages sent in the same tick travel together (one NOTIFY carrying a list), which
  * keeps a busy engine from spending a round trip per event; sends are fire-and-forget and never
@@ -47,18 +59,6 @@ export interface PgNotifier extends Notifier {
  * (1,000 fires) sent as a hundred concurrent statements would hold a hundred pool connections
  * waiting on each other, and the claims of every instance would queue behind them.
  */
-/**
- * Nobody to tell, nothing sent: every instance says "hello" on start and every `helloMs`, and one
- * that heard no other instance for PEER_TTL_HELLOS of those sends nothing but its hellos (a lone
- * instance, the common deployment, spent a quarter of its database time on NOTIFYs nobody read:
- * 10,000 fires, claims and finishes a minute, each a whole row). A newcomer sends from its start
- * (it assumes company until the TTL says otherwise) and its first hello is answered at once, so
- * the others send to it from then; what it missed in between is what a dropped LISTEN connection
- * misses — hints (the row is the truth; the runner's poll and the workflow engine's resume cover
- * the rest).
- */
-const PEER_TTL_HELLOS = 3;
-
 export function createPgNotifier(sql: Sql, origin: string, logger: Logger, helloMs: number): PgNotifier {
   const ttlMs = PEER_TTL_HELLOS * helloMs;
   /** others were heard until then (assumed at start) */

@@ -153,6 +153,7 @@ const BUSY_RETRY_MS = 20;
 export class Fires {
   private readonly index: DueIndex;
   private readonly batchSize: number;
+  private readonly leadMs: number;
   private schedulerPaused = false;
   private ticking: Promise<void> | null = null;
   private readonly changed = new Set<number>();
@@ -164,7 +165,8 @@ export class Fires {
 
   constructor(private readonly deps: FiresDeps) {
     this.batchSize = deps.batchSize ?? DEFAULT_BATCH;
-    this.index = new DueIndex({ clock: deps.clock, onDue: () => this.wake(), leadMs: deps.leadMs });
+    this.leadMs = deps.leadMs ?? 0;
+    this.index = new DueIndex({ clock: deps.clock, onDue: () => this.wake(), leadMs: this.leadMs });
   }
 
   /** the due time this instance holds for a task (introspection for tests and status) */
@@ -236,7 +238,7 @@ export class Fires {
       this.again = false;
       for (;;) {
         const now = this.deps.clock.now();
-        const due = this.index.takeDue(now.getTime() + (this.deps.leadMs ?? 0) + TIMER_SLACK_MS, this.batchSize);
+        const due = this.index.takeDue(now.getTime() + this.leadMs + TIMER_SLACK_MS, this.batchSize);
         if (!due.length) break;
         await this.fireBatch(due, now, lostOnce).catch((e) => this.deps.logger.error({ err: e }, "fire pass failed"));
         if (this.stopped) return;
