@@ -1,6 +1,6 @@
 // The runner's task cache: a claimed run needs no read of its task once seen; misses asked for in
 // the same turn (a claim's runs of tasks not seen yet) are read with one query; an invalidated
-// task is read again; a missing one is not remembered.
+// task is read again; a missing one is not remembered; a claim warms its runs' tasks in one read.
 import { expect, test } from "vitest";
 import type { PrismaClient } from "../src/generated/prisma/client.ts";
 import { TaskCache } from "../src/tasks/cache.ts";
@@ -45,4 +45,15 @@ test("a task that does not exist is null, and is looked for again next time", as
   expect(await cache.get(987_654)).toBeNull();
   expect(await cache.get(987_654)).toBeNull();
   expect(reads).toEqual([[987_654], [987_654]]);
+});
+
+test("warming reads the tasks not held yet in one query; their runs, asking one by one later, read nothing", async () => {
+  const tasks = await Promise.all(
+    Array.from({ length: 4 }, (_, i) => database.db.prisma.task.create({ data: { name: `warmed-${i}`, kind: "HANDLER", config: { handler: "demo.sleep" } } })),
+  );
+  const { cache, reads } = countingCache();
+  await cache.get(tasks[0]!.id); // held already: not read again
+  cache.warm([...tasks.map((t) => t.id), 987_655]);
+  for (const t of tasks) expect((await cache.get(t.id))?.name).toBe(t.name); // each in its own turn
+  expect(reads).toEqual([[tasks[0]!.id], [...tasks.slice(1).map((t) => t.id), 987_655].sort((a, b) => a - b)]);
 });
