@@ -191,6 +191,9 @@ export class Runner {
       const ahead = this.aheadCount();
       const free = this.deps.concurrency + ahead - this.executing - this.waiting.size - this.reserved;
       if (free <= 0) return;
+      // runs held ahead are topped up once half of them are gone, not one claim per freed slot: a
+      // claim's cost is mostly its own (a claim of 10 rows costs a third of one of 500)
+      if (ahead > 0 && this.waiting.size + this.reserved > ahead / 2) return;
       const claim = this.claimSlots(free);
       this.claims.add(claim);
       void claim.finally(() => this.claims.delete(claim));
@@ -226,6 +229,7 @@ export class Runner {
       this.claiming--;
       this.reserved -= n;
     }
+    this.deps.tasks.warm(rows.map((r) => r.taskId));
     for (const row of rows) this.launch(row);
     const filled = rows.filter((r) => !isWorkflowParent(r)).length;
     this.deep = filled >= n;
