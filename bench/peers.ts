@@ -8,6 +8,10 @@
 //    statements sent per run, counted at the driver (pg's Client.query: one round trip each);
 //  - latency: PEERS_TRIGGERS triggers 10 ms apart — jobgraph through GraphQL triggerTask over
 //    HTTP until RUNNING (startedAt), graphile-worker addJob until its task function starts;
+//  - burst: PEERS_BURSTS times, PEERS_BURST no-op runs all due at one instant (what 1,000
+//    one-second crons make each second), added at that instant in one statement — jobgraph's
+//    runs inserted and its runner woken, as its fire path does; graphile-worker's addJobs, as its
+//    crontab does — lateness from the due instant until each run started, concurrency 10;
 //  - jobgraph on embedded PGlite: a drain of PEERS_PGLITE_DRAIN runs.
 // JOBGRAPH_ROOT=/path/to/another/checkout measures that checkout's jobgraph instead (a "before").
 // PEERS_ONLY=jobgraph skips graphile-worker (with JOBGRAPH_ROOT, for the before figures).
@@ -25,6 +29,8 @@ const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 3);
 const DRAIN = Number(process.env.PEERS_DRAIN ?? 20_000);
 const TRIGGERS = Number(process.env.PEERS_TRIGGERS ?? 500);
 const PGLITE_DRAIN = Number(process.env.PEERS_PGLITE_DRAIN ?? 5_000);
+const BURST = Number(process.env.PEERS_BURST ?? 1_000);
+const BURSTS = Number(process.env.PEERS_BURSTS ?? 5);
 const CONCURRENCY = 10;
 const GAP_MS = 10;
 const ONLY_JOBGRAPH = process.env.PEERS_ONLY === "jobgraph";
@@ -162,6 +168,40 @@ async function jobgraphLatency(): Promise<number[]> {
   }
 }
 
+/** BURSTS × BURST runs due at one instant each: lateness (start − due) of every run, ms */
+async function jobgraphBurst(): Promise<number[]> {
+  const db = await createPostgresDatabase(BASE, "jobgraph_peers");
+  const app = await createApp({ config: appConfig(), database: { url: db.url, poolSize: CONCURRENCY + 10 }, http: false });
+  try {
+    const { prisma } = app.db;
+    const task = await prisma.task.create({ data: { name: "noop", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: "ALLOW" } });
+    const late: number[] = [];
+    // counted from the engine's events, as in the drain: polling the table would load the database
+    let succeeded = 0;
+    const off = app.services.bus.on("executionStatus", "*", (row) => {
+      if (row.status === "SUCCEEDED") succeeded++;
+    });
+    for (let b = 0; b < BURSTS; b++) {
+      const due = new Date();
+      await prisma.$executeRawUnsafe(
+        `INSERT INTO "Execution" ("taskId", trigger, manual, "scheduledAt", "runAfter", "updatedAt")
+         SELECT $1, 'MANUAL', true, $2, $2, $2 FROM generate_series(1, ${BURST})`,
+        task.id,
+        due,
+      );
+      app.engine.wakeRunner();
+      await waitUntil(async () => succeeded >= (b + 1) * BURST, "jobgraph burst");
+      const rows = await prisma.execution.findMany({ where: { runAfter: due }, select: { startedAt: true } });
+      late.push(...rows.map((r) => r.startedAt!.getTime() - due.getTime()));
+    }
+    off();
+    return late;
+  } finally {
+    await app.stop();
+    await db.drop();
+  }
+}
+
 // ── graphile-worker ────────────────────────────────────────────────────────────────────────────
 const silent = new Logger(() => () => {});
 
@@ -236,6 +276,36 @@ async function graphileLatency(): Promise<number[]> {
   }
 }
 
+/** the same bursts through graphile-worker: its task function notes when it began */
+async function graphileBurst(): Promise<number[]> {
+  const db = await createPostgresDatabase(BASE, "graphile_peers");
+  const pgPool = graphilePool(db.url);
+  try {
+    await runMigrations({ pgPool, logger: silent });
+    const late: number[] = [];
+    const runner = await runWorker({
+      pgPool,
+      concurrency: CONCURRENCY,
+      noHandleSignals: true,
+      pollInterval: 2000,
+      logger: silent,
+      taskList: { burst: async (payload) => void late.push(Date.now() - (payload as { due: number }).due) },
+    });
+    const utils = await makeWorkerUtils({ pgPool, logger: silent });
+    for (let b = 0; b < BURSTS; b++) {
+      const due = Date.now();
+      await utils.addJobs(Array.from({ length: BURST }, () => ({ identifier: "burst", payload: { due } })));
+      await waitUntil(async () => late.length >= (b + 1) * BURST, "graphile-worker burst");
+    }
+    await utils.release();
+    await runner.stop();
+    return late;
+  } finally {
+    await pgPool.end();
+    await db.drop();
+  }
+}
+
 // ── report ─────────────────────────────────────────────────────────────────────────────────────
 const median = (xs: number[]) => quantile(xs, 0.5);
 function quantile(xs: number[], q: number): number {
@@ -251,8 +321,8 @@ function line(label: string, ours: number[], theirs: number[] | null): void {
   console.log([label.padEnd(44), range(ours).padEnd(24), (theirs ? range(theirs) : "-").padEnd(24), ratio === null ? "-" : `${ratio.toFixed(2)}×`].join(" "));
 }
 
-const jg = { drain: [] as Drain[], p50: [] as number[], p99: [] as number[] };
-const gw = { drain: [] as Drain[], p50: [] as number[], p99: [] as number[] };
+const jg = { drain: [] as Drain[], p50: [] as number[], p99: [] as number[], burst50: [] as number[], burst99: [] as number[] };
+const gw = { drain: [] as Drain[], p50: [] as number[], p99: [] as number[], burst50: [] as number[], burst99: [] as number[] };
 const pglite: Drain[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
   const order = round % 2 === 1 ? ["jobgraph", "graphile"] : ["graphile", "jobgraph"];
@@ -263,11 +333,17 @@ for (let round = 1; round <= ROUNDS; round++) {
       const lat = await jobgraphLatency();
       jg.p50.push(median(lat));
       jg.p99.push(quantile(lat, 0.99));
+      const burst = await jobgraphBurst();
+      jg.burst50.push(median(burst));
+      jg.burst99.push(quantile(burst, 0.99));
     } else {
       gw.drain.push(await graphileDrain(DRAIN));
       const lat = await graphileLatency();
       gw.p50.push(median(lat));
       gw.p99.push(quantile(lat, 0.99));
+      const burst = await graphileBurst();
+      gw.burst50.push(median(burst));
+      gw.burst99.push(quantile(burst, 0.99));
     }
     console.error(`round ${round}: ${who} done`);
   }
@@ -276,7 +352,7 @@ for (let round = 1; round <= ROUNDS; round++) {
 
 const theirs = ONLY_JOBGRAPH ? null : gw;
 console.log(`\nbench:peers — ${new Date().toISOString()}, ${os.cpus().length} cores, node ${process.version}, jobgraph from ${ROOT}, ${ROUNDS} rounds, medians (min–max)`);
-console.log(`drain: ${DRAIN} no-op runs, concurrency ${CONCURRENCY}; latency: ${TRIGGERS} triggers ${GAP_MS} ms apart; PGlite drain: ${PGLITE_DRAIN}`);
+console.log(`drain: ${DRAIN} no-op runs, concurrency ${CONCURRENCY}; latency: ${TRIGGERS} triggers ${GAP_MS} ms apart; burst: ${BURSTS} × ${BURST} due at once; PGlite drain: ${PGLITE_DRAIN}`);
 console.log(["figure".padEnd(44), "jobgraph".padEnd(24), "graphile-worker".padEnd(24), "ratio"].join(" "));
 line("drain, runs/s", jg.drain.map((d) => d.perSecond), theirs?.drain.map((d) => d.perSecond) ?? null);
 line("CPU per run in Node, ms", jg.drain.map((d) => d.nodeMs), theirs?.drain.map((d) => d.nodeMs) ?? null);
@@ -285,6 +361,8 @@ line("CPU per run in total, ms", jg.drain.map((d) => d.nodeMs + d.pgMs), theirs?
 line("statements (round trips) per run", jg.drain.map((d) => d.statements), theirs?.drain.map((d) => d.statements) ?? null);
 line("trigger → RUNNING p50, ms", jg.p50, theirs?.p50 ?? null);
 line("trigger → RUNNING p99, ms", jg.p99, theirs?.p99 ?? null);
+line(`burst of ${BURST}: due → started p50, ms`, jg.burst50, theirs?.burst50 ?? null);
+line(`burst of ${BURST}: due → started p99, ms`, jg.burst99, theirs?.burst99 ?? null);
 if (pglite.length) {
   line("PGlite drain, runs/s", pglite.map((d) => d.perSecond), null);
   line("PGlite CPU per run (Node incl. PGlite), ms", pglite.map((d) => d.nodeMs), null);
