@@ -11,6 +11,9 @@ export default defineConfig({
   // yoga and Pothos (loaded by Node) get the CommonJS one, and `instanceof GraphQLError` fails.
   resolve: { alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve("graphql") }] },
   test: {
+    // two files at a time on this 2-core machine (vitest's default, cores - 1, is one): most
+    // files spend their time waiting on PostgreSQL, child processes or a browser, not on the CPU
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     teardownTimeout: 30_000,
