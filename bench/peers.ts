@@ -20,7 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { Logger, makeWorkerUtils, run as runWorker, runMigrations } from "graphile-worker";
+import { Logger, makeWorkerUtils, run as runWorker, runMigrations, type Task, type TaskList, type WorkerUtils } from "graphile-worker";
 import { createPostgresDatabase } from "../test/helpers/database.ts";
 import { benchSettings } from "./report.ts";
 
@@ -245,21 +245,28 @@ async function graphileDrain(n: number): Promise<Drain> {
   }
 }
 
-async function graphileLatency(): Promise<number[]> {
+/** a scratch database with graphile-worker running `taskList`, for `body` to add jobs to */
+async function withGraphileWorker<T>(taskList: TaskList, body: (utils: WorkerUtils) => Promise<T>): Promise<T> {
   const db = await createPostgresDatabase(BASE, "graphile_peers");
   const pgPool = graphilePool(db.url);
   try {
     await runMigrations({ pgPool, logger: silent });
-    const latencies: number[] = [];
-    const runner = await runWorker({
-      pgPool,
-      concurrency: CONCURRENCY,
-      noHandleSignals: true,
-      pollInterval: 2000,
-      logger: silent,
-      taskList: { lat: async (payload) => void latencies.push(Date.now() - (payload as { sent: number }).sent) },
-    });
+    const runner = await runWorker({ pgPool, concurrency: CONCURRENCY, noHandleSignals: true, pollInterval: 2000, logger: silent, taskList });
     const utils = await makeWorkerUtils({ pgPool, logger: silent });
+    const result = await body(utils);
+    await utils.release();
+    await runner.stop();
+    return result;
+  } finally {
+    await pgPool.end();
+    await db.drop();
+  }
+}
+
+async function graphileLatency(): Promise<number[]> {
+  const latencies: number[] = [];
+  const task: Task = async (payload) => void latencies.push(Date.now() - (payload as { sent: number }).sent);
+  return withGraphileWorker({ lat: task }, async (utils) => {
     const inFlight: Promise<unknown>[] = [];
     for (let i = 0; i < TRIGGERS; i++) {
       inFlight.push(utils.addJob("lat", { sent: Date.now() }));
@@ -267,43 +274,22 @@ async function graphileLatency(): Promise<number[]> {
     }
     await Promise.all(inFlight);
     await waitUntil(async () => latencies.length >= TRIGGERS, "graphile-worker jobs to start");
-    await utils.release();
-    await runner.stop();
     return latencies;
-  } finally {
-    await pgPool.end();
-    await db.drop();
-  }
+  });
 }
 
 /** the same bursts through graphile-worker: its task function notes when it began */
 async function graphileBurst(): Promise<number[]> {
-  const db = await createPostgresDatabase(BASE, "graphile_peers");
-  const pgPool = graphilePool(db.url);
-  try {
-    await runMigrations({ pgPool, logger: silent });
-    const late: number[] = [];
-    const runner = await runWorker({
-      pgPool,
-      concurrency: CONCURRENCY,
-      noHandleSignals: true,
-      pollInterval: 2000,
-      logger: silent,
-      taskList: { burst: async (payload) => void late.push(Date.now() - (payload as { due: number }).due) },
-    });
-    const utils = await makeWorkerUtils({ pgPool, logger: silent });
+  const late: number[] = [];
+  const task: Task = async (payload) => void late.push(Date.now() - (payload as { due: number }).due);
+  return withGraphileWorker({ burst: task }, async (utils) => {
     for (let b = 0; b < BURSTS; b++) {
       const due = Date.now();
       await utils.addJobs(Array.from({ length: BURST }, () => ({ identifier: "burst", payload: { due } })));
       await waitUntil(async () => late.length >= (b + 1) * BURST, "graphile-worker burst");
     }
-    await utils.release();
-    await runner.stop();
     return late;
-  } finally {
-    await pgPool.end();
-    await db.drop();
-  }
+  });
 }
 
 // ── report ─────────────────────────────────────────────────────────────────────────────────────
