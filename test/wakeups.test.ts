@@ -2,7 +2,10 @@
 // any of these would time out if a wake-up were lost.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { openDatabase } from "../src/db/database.ts";
+import { CHANNEL, createPgNotifier } from "../src/events/bridge.ts";
 import { decodeId } from "../src/graphql/ids.ts";
+import { createLogger } from "../src/logging/logger.ts";
 import { createTestDatabase, testBackend } from "./helpers/database.ts";
 import { createTask, getExecution, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 
@@ -88,7 +91,7 @@ describe.runIf(testBackend() === "postgres")("several instances", () => {
         await waitFor(async () => fromA().filter((m) => m.t === "hello").length >= hellos + 2, 10_000, "two more hellos of A");
         return fromA().filter((m) => m.t === "execution" && m.id === rowId(run.id));
       };
-      // at start an instance assumes company; three hello periods without an answer and it is quiet
+      // at start an instance assumes company; its hello unanswered, it is quiet
       await waitFor(async () => (await runOnA()).length === 0, 15_000, "A to stop sending events nobody reads");
       expect(fromA().some((m) => m.t === "hello")).toBe(true);
 
@@ -108,6 +111,34 @@ describe.runIf(testBackend() === "postgres")("several instances", () => {
       await db.drop();
     }
   });
+
+  test("a newcomer nobody answers takes itself as alone within seconds, not after three hello periods", async () => {
+    const db = await createTestDatabase();
+    const database = await openDatabase(db.target);
+    const listener = new pg.Client({ connectionString: db.url });
+    // hellos a minute apart: alone by the TTL would take three minutes
+    const notifier = createPgNotifier(database.sql, "newcomer", createLogger("silent"), 60_000);
+    try {
+      await listener.connect();
+      const hellos: string[] = [];
+      listener.on("notification", (n) => hellos.push(...(JSON.parse(n.payload!) as { m: { t: string }[] }).m.map((m) => m.t)));
+      await listener.query(`LISTEN ${CHANNEL}`);
+      notifier.announce();
+      expect(notifier.enabled).toBe(true);
+      await waitFor(async () => hellos.includes("hello"), 10_000, "the newcomer's hello");
+      const since = Date.now();
+      await waitFor(async () => !notifier.enabled, 30_000, "the newcomer to take itself as alone");
+      expect(Date.now() - since).toBeLessThan(30_000);
+      // an answer, however late, and it sends again
+      notifier.heard("an-old-hand", { t: "hello" });
+      expect(notifier.enabled).toBe(true);
+    } finally {
+      notifier.stop();
+      await listener.end().catch(() => {});
+      await database.close();
+      await db.drop();
+    }
+  }, 60_000);
 
   /** A busy instance whose only slot a slow run holds (taken before the other instance exists, so
    *  it cannot be the one that claims it), an idle one beside it, and a quick task. */

@@ -42,12 +42,16 @@ export interface PgNotifier extends Notifier {
  * that heard no other instance for PEER_TTL_HELLOS of those sends nothing but its hellos (a lone
  * instance, the common deployment, spent a quarter of its statement time on NOTIFYs nobody read:
  * 10,000 fires, claims and finishes a minute, each a whole row). A newcomer sends from its start
- * (it assumes company until the TTL says otherwise) and its first hello is answered at once, so
- * the others send to it from then; what it missed in between is what a dropped LISTEN connection
+ * and its first hello is answered at once, so the others send to it from then; it assumes company
+ * only until that answer could have come (ANSWER_WAIT_MS), not for the whole TTL: a lone instance
+ * restarted just before a burst (the close's fires) would otherwise spend its first 15 s sending
+ * every change to nobody. What anybody missed in between is what a dropped LISTEN connection
  * misses — hints (the row is the truth; the runner's poll and the workflow engine's resume cover
  * the rest).
  */
 const PEER_TTL_HELLOS = 3;
+/** how long after its first hello a newcomer waits for an answer before it takes itself as alone */
+const ANSWER_WAIT_MS = 2000;
 
 /**
  * NOTIFY, as a prepared statement on the pool (no Prisma on this path: it runs on every tick with
@@ -61,7 +65,7 @@ const PEER_TTL_HELLOS = 3;
  */
 export function createPgNotifier(sql: Sql, origin: string, logger: Logger, helloMs: number): PgNotifier {
   const ttlMs = PEER_TTL_HELLOS * helloMs;
-  /** others were heard until then (assumed at start) */
+  /** others were heard until then (assumed until the first hello had its chance of an answer) */
   let peersUntil = Date.now() + ttlMs;
   const known = new Map<string, number>();
   let helloTimer: NodeJS.Timeout | undefined;
@@ -104,6 +108,7 @@ export function createPgNotifier(sql: Sql, origin: string, logger: Logger, hello
       if (Date.now() < peersUntil) push(json);
     },
     announce() {
+      if (!known.size) peersUntil = Date.now() + Math.min(ttlMs, ANSWER_WAIT_MS);
       push(HELLO);
       clearInterval(helloTimer);
       helloTimer = setInterval(() => push(HELLO), helloMs);
