@@ -96,6 +96,22 @@ interface Drain {
 const appConfig = () => ({ ...loadConfig({}), ...benchSettings("jobgraph-peers", CONCURRENCY) });
 
 // ── jobgraph ───────────────────────────────────────────────────────────────────────────────────
+type Prisma = Awaited<ReturnType<typeof createApp>>["db"]["prisma"];
+
+/** the no-op task every jobgraph measurement runs (ALLOW: its runs never wait for each other) */
+const noopTask = (prisma: Prisma) =>
+  prisma.task.create({ data: { name: "noop", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: "ALLOW" } });
+
+/** `n` runs of the task due at `at`, in one statement (as the fire path writes a tick's fires) */
+async function queueRuns(prisma: Prisma, taskId: number, n: number, at: Date): Promise<void> {
+  await prisma.$executeRawUnsafe(
+    `INSERT INTO "Execution" ("taskId", trigger, manual, "scheduledAt", "runAfter", "updatedAt")
+     SELECT $1, 'MANUAL', true, $2, $2, $2 FROM generate_series(1, ${n})`,
+    taskId,
+    at,
+  );
+}
+
 async function jobgraphDrain(n: number, pglite = false): Promise<Drain> {
   const db = pglite ? null : await createPostgresDatabase(BASE, "jobgraph_peers");
   const app = await createApp({ config: appConfig(), database: db ? { url: db.url, poolSize: CONCURRENCY + 10 } : { pgliteDir: "memory://" }, http: false });
@@ -103,11 +119,8 @@ async function jobgraphDrain(n: number, pglite = false): Promise<Drain> {
   const admin = db ? await adminClient(db.url) : null;
   try {
     const { prisma } = app.db;
-    const task = await prisma.task.create({ data: { name: "noop", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: "ALLOW" } });
-    await prisma.$executeRawUnsafe(
-      `INSERT INTO "Execution" ("taskId", trigger, manual, "scheduledAt", "runAfter", "updatedAt")
-       SELECT ${task.id}, 'MANUAL', true, now(), now(), now() FROM generate_series(1, ${n})`,
-    );
+    const task = await noopTask(prisma);
+    await queueRuns(prisma, task.id, n, new Date());
     await prisma.$executeRawUnsafe(`ANALYZE "Execution"`);
     // counted from the engine's own events (published after each commit), like graphile-worker's
     // in-process counter: polling count(*) would compete with the drain (on PGlite, for its one
@@ -174,7 +187,7 @@ async function jobgraphBurst(): Promise<number[]> {
   const app = await createApp({ config: appConfig(), database: { url: db.url, poolSize: CONCURRENCY + 10 }, http: false });
   try {
     const { prisma } = app.db;
-    const task = await prisma.task.create({ data: { name: "noop", kind: "HANDLER", config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: "ALLOW" } });
+    const task = await noopTask(prisma);
     const late: number[] = [];
     // counted from the engine's events, as in the drain: polling the table would load the database
     let succeeded = 0;
@@ -183,12 +196,7 @@ async function jobgraphBurst(): Promise<number[]> {
     });
     for (let b = 0; b < BURSTS; b++) {
       const due = new Date();
-      await prisma.$executeRawUnsafe(
-        `INSERT INTO "Execution" ("taskId", trigger, manual, "scheduledAt", "runAfter", "updatedAt")
-         SELECT $1, 'MANUAL', true, $2, $2, $2 FROM generate_series(1, ${BURST})`,
-        task.id,
-        due,
-      );
+      await queueRuns(prisma, task.id, BURST, due);
       app.engine.wakeRunner();
       await waitUntil(async () => succeeded >= (b + 1) * BURST, "jobgraph burst");
       const rows = await prisma.execution.findMany({ where: { runAfter: due }, select: { startedAt: true } });
