@@ -128,7 +128,8 @@ describe.runIf(testBackend() === "postgres")("several instances", () => {
       await waitFor(async () => hellos.includes("hello"), 10_000, "the newcomer's hello");
       const since = Date.now();
       await waitFor(async () => !notifier.enabled, 30_000, "the newcomer to take itself as alone");
-      expect(Date.now() - since).toBeLessThan(30_000);
+      // its answer wait is 2 s; the margin is for a loaded machine's polling, not for the TTL
+      expect(Date.now() - since).toBeLessThan(10_000);
       // an answer, however late, and it sends again
       notifier.heard("an-old-hand", { t: "hello" });
       expect(notifier.enabled).toBe(true);
