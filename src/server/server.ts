@@ -124,7 +124,7 @@ export async function startHttpServer(opts: {
         const { subscribe, shareKey, operation } = args.rootValue;
         if (!shareKey) return subscribe(args);
         const stream = await shared.subscribe(shareKey, () => subscribe(args));
-        return Symbol.asyncIterator in stream ? deliverDirectly(stream, operation.id, operation.send) : stream;
+        return "deliver" in stream ? deliverDirectly(stream, operation.id, operation.send) : stream;
       },
       onSubscribe: async (ctx, id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({

@@ -17,6 +17,7 @@ import type { Socket } from "node:net";
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from "graphql-ws";
 import type { WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../logging/logger.ts";
+import type { Subscriber } from "./shared-subscriptions.ts";
 
 export interface Extra {
   readonly socket: WebSocket;
@@ -197,27 +198,20 @@ function nextTail(result: ExecutionResult): Buffer {
 }
 
 /**
- * Sends `results` to operation `id` on a socket directly, each as a pre-serialised "next"
- * message, instead of handing them to graphql-ws (which builds and stringifies a message per
- * subscriber: 20% of the server's CPU at 1,000 subscribers, and as much again in garbage). What
- * graphql-ws gets back yields nothing: it settles when the results end (graphql-ws then sends
- * "complete") or fail (it sends "error"), after every message was handed to the same writer, so
- * the order holds. Its return() (the client completed, or the socket closed) stops delivery at
- * once. Backpressure as before: the next result is taken only when the writer took the previous.
+ * Sends a shared subscriber's results to operation `id` on a socket directly, each as a
+ * pre-serialised "next" message, instead of handing them to graphql-ws (which builds and
+ * stringifies a message per subscriber: 20% of the server's CPU at 1,000 subscribers, and as much
+ * again in garbage). What graphql-ws gets back yields nothing: it settles when the results end
+ * (graphql-ws then sends "complete") or fail (it sends "error"), after every message was handed
+ * to the same writer, so the order holds. Its return() (the client completed, or the socket
+ * closed) stops delivery at once. Backpressure: while the writer holds too much, the subscriber's
+ * results wait in its own bounded queue.
  */
-export function deliverDirectly(results: AsyncGenerator<ExecutionResult>, id: string, send: Extra["sendParts"]): AsyncGenerator<ExecutionResult> {
+export function deliverDirectly(subscriber: Subscriber, id: string, send: Extra["sendParts"]): AsyncGenerator<ExecutionResult> {
   const head = Buffer.from(`{"id":${JSON.stringify(id)}`);
-  let stopped = false;
-  const delivered = (async () => {
-    for (;;) {
-      const { value, done } = await results.next();
-      if (done || stopped) return;
-      await send([head, nextTail(value)]);
-    }
-  })();
+  const delivered = subscriber.deliver((value) => send([head, nextTail(value)]));
   const stop = async (): Promise<IteratorResult<ExecutionResult>> => {
-    stopped = true;
-    await results.return(undefined);
+    subscriber.stop();
     return { value: undefined, done: true };
   };
   return {
