@@ -202,7 +202,7 @@ async function server() {
     console.log(`${SUBSCRIBERS} subscribers in ${PROCESSES} client process(es), ${RATE} runs/s for ${SECONDS} s (${runs} runs triggered in ${(loadMs / 1000).toFixed(1)} s, ${expected} events each); set-up ${(setupMs / 1000).toFixed(1)} s`);
     console.log(`subscribers that got every event: ${complete}/${SUBSCRIBERS} (fewest: ${Math.min(...received)}, most: ${Math.max(...received)}); deliveries ${sorted.length}/${expected * SUBSCRIBERS}`);
     console.log(`event → client: p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1)} ms`);
-    console.log(`server RSS: ${mb(rss0)} MB → ${mb(rss1)} MB (+${mb(rss1 - rss0)} MB after a full GC; peak during the load +${mb(peakRss - rss0)} MB); JS heap ${mb(mem0.heapUsed)} → ${mb(mem1.heapUsed)} MB, external ${mb(mem0.external)} → ${mb(mem1.external)} MB`);
+    console.log(`server RSS: ${mb(rss0)} MB → ${mb(rss1)} MB (+${mb(rss1 - rss0)} MB after a full GC; peak during the load +${mb(peakRss - rss0)} MB); JS heap ${mb(mem0.heapUsed)} → ${mb(mem1.heapUsed)} MB used, ${mb(mem0.heapTotal)} → ${mb(mem1.heapTotal)} MB committed, external ${mb(mem0.external)} → ${mb(mem1.external)} MB`);
     console.log(`CPU from the load's start until the last delivery: server ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; client process(es) ${done.map((d) => d.cpuMs.toFixed(0)).join(", ")} ms in all (set-up included)`);
   } finally {
     for (const c of children) c.send({ t: "stop" } satisfies Command);
