@@ -1,6 +1,7 @@
 // Executions as the API sees them: reads, and the operator's transitions, each delegated to the
 // state machine (./state/), which is the only code that changes an execution's status and
 // publishes the change. Kept as the stable surface GraphQL and other modules call.
+import type { OwnAuditRow } from "../audit/service.ts";
 import type { Execution, Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { conflict, notFound, validation } from "../errors.ts";
 import type { ExecutionState, LogLine, NewRun, NumberedLine } from "./state/index.ts";
@@ -19,11 +20,11 @@ export class ExecutionService {
   }
 
   /** triggerTask: a paused task runs once; a disabled one does not run at all. */
-  trigger(taskId: number, params: unknown, force: boolean, actor: string | null): Promise<Execution> {
+  trigger(taskId: number, params: unknown, force: boolean, actor: string | null, audit?: OwnAuditRow): Promise<Execution> {
     if (params !== null && params !== undefined && (typeof params !== "object" || Array.isArray(params))) {
       throw validation("params", "params must be a JSON object");
     }
-    return this.deps.state.trigger(taskId, (params as Record<string, unknown> | null | undefined) ?? null, force, actor);
+    return this.deps.state.trigger(taskId, (params as Record<string, unknown> | null | undefined) ?? null, force, actor, audit);
   }
 
   /** a new PENDING run inside the caller's transaction; call `created` with it after the commit */

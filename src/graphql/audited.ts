@@ -1,5 +1,6 @@
 // Every mutation writes an AuditEvent: who, what, whether it worked and on what. Wrapping the
 // resolver (rather than each service method) makes it impossible to add a mutation that forgets.
+import type { OwnAuditRow } from "../audit/service.ts";
 import type { Context } from "./context.ts";
 
 /** The audit action of each mutation (what `auditEvents(action:)` filters on). */
@@ -42,12 +43,19 @@ export interface AuditTarget {
   executionId?: number | null;
 }
 
+/**
+ * Runs a mutation and records it: its success row after it worked, or its failure row. `run` may
+ * call `own()` to have the service write the success row in the statement of the change itself
+ * (it gets the row's action and details; actor and target are the service's own arguments): then
+ * no second write follows. A mutation that fails after `own()` rolled its statement back, row and
+ * all, and its failure is recorded here as any other's.
+ */
 export async function audited<T>(
   ctx: Context,
   action: string,
   target: AuditTarget,
   details: Record<string, unknown> | undefined,
-  run: () => Promise<T>,
+  run: (own: () => OwnAuditRow) => Promise<T>,
   /** the target after success; a delete returns nulls (its id stays in `details`) */
   targetOf?: (result: T) => AuditTarget,
   /** more details once it worked (a bulk action's count) */
@@ -55,8 +63,14 @@ export async function audited<T>(
 ): Promise<T> {
   const actor = ctx.viewer?.sub ?? null;
   const clean = details ? (JSON.parse(JSON.stringify(details)) as Record<string, never>) : undefined;
+  let owned = false;
+  const own = (): OwnAuditRow => {
+    owned = true;
+    return { action, details: clean };
+  };
   try {
-    const result = await run();
+    const result = await run(own);
+    if (owned) return result;
     const more = resultDetails ? (JSON.parse(JSON.stringify(resultDetails(result))) as Record<string, never>) : undefined;
     await ctx.audit.record({ actor, action, ok: true, ...target, ...targetOf?.(result), details: more ? { ...clean, ...more } : clean });
     return result;

@@ -2,6 +2,7 @@
 // caller's transaction (workflow steps, reruns, backfills: published with `created` after the
 // commit), and a batch of new runs in one statement.
 import type { Sql } from "../../db/database.ts";
+import type { OwnAuditRow } from "../../audit/service.ts";
 import { conflict, notFound } from "../../errors.ts";
 import { Prisma, type Execution, type PrismaClient } from "../../generated/prisma/client.ts";
 import { jsonParam } from "./finish.ts";
@@ -24,26 +25,36 @@ const INSERT_RUNS = statement<"runs" | "now", Execution>(
    RETURNING *`,
 );
 
-/** a manual run of an enabled task; nothing when the task is missing or disabled */
-const TRIGGER = statement<"task" | "now" | "params" | "force" | "actor", Execution>(
+/** a manual run of an enabled task, and its audit row when an action is given (one statement, one
+ *  commit); nothing at all when the task is missing or disabled */
+const TRIGGER = statement<"task" | "now" | "params" | "force" | "actor" | "action" | "details", Execution>(
   "jobgraph_trigger",
-  `INSERT INTO "Execution" ("taskId", trigger, "scheduledAt", "runAfter", params, manual, force, "triggeredBy", "updatedAt")
-   SELECT t.id, 'MANUAL', :now::timestamptz, :now::timestamptz, :params::jsonb, true, :force::bool, :actor::text, :now::timestamptz
-   FROM "Task" t WHERE t.id = :task::int AND t.enabled
-   RETURNING *`,
+  `WITH run AS (
+     INSERT INTO "Execution" ("taskId", trigger, "scheduledAt", "runAfter", params, manual, force, "triggeredBy", "updatedAt")
+     SELECT t.id, 'MANUAL', :now::timestamptz, :now::timestamptz, :params::jsonb, true, :force::bool, :actor::text, :now::timestamptz
+     FROM "Task" t WHERE t.id = :task::int AND t.enabled
+     RETURNING *
+   ), audit AS (
+     INSERT INTO "AuditEvent" (at, actor, action, ok, "taskId", "executionId", details)
+     SELECT :now::timestamptz, :actor::text, :action::text, true, run."taskId", run.id, :details::jsonb
+     FROM run WHERE :action::text IS NOT NULL
+   )
+   SELECT * FROM run`,
 );
 
 export class Creator {
   constructor(private readonly deps: { sql: Sql; prisma: PrismaClient; now: () => Date }) {}
 
   /** triggerTask: a paused task runs once; a disabled one does not run at all. */
-  async trigger(taskId: number, params: Record<string, unknown> | null, force: boolean, actor: string | null): Promise<Execution> {
+  async trigger(taskId: number, params: Record<string, unknown> | null, force: boolean, actor: string | null, audit?: OwnAuditRow): Promise<Execution> {
     const [row] = await run(this.deps.sql, TRIGGER, {
       task: taskId,
       now: this.deps.now(),
       params: params === null ? null : jsonParam(params),
       force,
       actor,
+      action: audit?.action ?? null,
+      details: audit?.details === undefined ? null : jsonParam(audit.details),
     });
     if (row) return row;
     const task = await this.deps.prisma.task.findUnique({ where: { id: taskId }, select: { name: true } });

@@ -5,6 +5,7 @@
 // fires.ts of the scheduler's fires), fenced by the state it expects, returning the rows it
 // changed, which are published after the commit by publish.ts — callers never publish by hand.
 // Consumers (runner, workflow engine, metrics) listen with `on` / the event bus.
+import type { OwnAuditRow } from "../../audit/service.ts";
 import type { Sql } from "../../db/database.ts";
 import { conflict, notFound } from "../../errors.ts";
 import type { EventPublisher } from "../../events/publisher.ts";
@@ -67,8 +68,9 @@ export class ExecutionState {
 
   // ── create ─────────────────────────────────────────────────────────────────────────────────
 
-  async trigger(taskId: number, params: Record<string, unknown> | null, force: boolean, actor: string | null): Promise<Execution> {
-    const row = await this.creator.trigger(taskId, params, force, actor);
+  /** a manual run; with `audit`, its audit row is written by the same statement */
+  async trigger(taskId: number, params: Record<string, unknown> | null, force: boolean, actor: string | null, audit?: OwnAuditRow): Promise<Execution> {
+    const row = await this.creator.trigger(taskId, params, force, actor, audit);
     this.created([row]);
     return row;
   }

@@ -172,12 +172,13 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true }), params: t.arg({ type: "JSON" }), force: t.arg.boolean() },
     resolve: (_query, _root, args, ctx) => {
       const id = decodeId(String(args.id), "Task", "id");
-      return audited(ctx, AUDIT_ACTIONS.triggerTask, { taskId: id }, { force: args.force ?? false }, async () => {
+      return audited(ctx, AUDIT_ACTIONS.triggerTask, { taskId: id }, { force: args.force ?? false }, async (own) => {
         const params = checkJson(args.params ?? null, "params", ctx.limits.json);
         // the inserted row as it is (Pothos loads any relation the selection asks for itself):
-        // no second read on the way from a trigger to its start
-        return ctx.executions.trigger(id, params, args.force ?? false, ctx.viewer?.sub ?? null);
-      }, (e) => ({ executionId: e.id }));
+        // no second read on the way from a trigger to its start; its audit row is written by
+        // the same statement
+        return ctx.executions.trigger(id, params, args.force ?? false, ctx.viewer?.sub ?? null, own());
+      });
     },
   }),
   cancelExecution: executionMutation(t, AUDIT_ACTIONS.cancelExecution, (ctx, id) => ctx.executions.cancel(id, ctx.viewer?.sub ?? null), "operator"),
