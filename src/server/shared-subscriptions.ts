@@ -257,7 +257,15 @@ class Queue implements Subscriber {
   }
 
   private hand(item: Result): void {
-    const wait = this.sink!(item);
+    let wait: Promise<void> | void;
+    try {
+      wait = this.sink!(item);
+    } catch (e) {
+      // this subscriber's delivery broke (it is called from the shared pump): it alone ends,
+      // with the error, and nothing more is handed to it
+      this.items.length = 0;
+      return this.fail(e);
+    }
     if (!wait) return;
     this.waiting = true;
     void wait.then(() => {
