@@ -6,12 +6,13 @@
 //    keeps every run in history; graphile-worker deletes its jobs), with CPU ms per run in Node
 //    (process.cpuUsage) and in PostgreSQL (/proc/<pid>/stat of the database's backends), and the
 //    statements sent per run, counted at the driver (pg's Client.query: one round trip each);
-//  - latency: PEERS_TRIGGERS triggers 10 ms apart — jobgraph through GraphQL triggerTask over
-//    HTTP until RUNNING (startedAt), graphile-worker addJob until its task function starts —
-//    after PEERS_WARMUP triggers of each, 10 ms apart as well, that are not counted: the first
-//    half second of a fresh instance opens its pool's connections and compiles its hot code
-//    (jobgraph's slowest triggers were all there: p99 29 ms over all, 23 ms after the first
-//    second), which a deployed service did long before;
+//  - latency: PEERS_TRIGGERS triggers 10 ms apart, sent from a client process of their own
+//    (bench/trigger-client.ts) — jobgraph through GraphQL triggerTask over HTTP until RUNNING
+//    (startedAt), graphile-worker addJob until its task function starts — after PEERS_WARMUP
+//    triggers of each, 10 ms apart as well, that are not counted: the first half second of a
+//    fresh instance opens its pool's connections and compiles its hot code (jobgraph's slowest
+//    triggers were all there: p99 29 ms over all, 23 ms after the first second), which a
+//    deployed service did long before;
 //  - burst: PEERS_BURSTS times, PEERS_BURST no-op runs all due at one instant (what 1,000
 //    one-second crons make each second), added at that instant in one statement — jobgraph's
 //    runs inserted and its runner woken, as its fire path does; graphile-worker's addJobs, as its
@@ -19,6 +20,7 @@
 //  - jobgraph on embedded PGlite: a drain of PEERS_PGLITE_DRAIN runs.
 // JOBGRAPH_ROOT=/path/to/another/checkout measures that checkout's jobgraph instead (a "before").
 // PEERS_ONLY=jobgraph skips graphile-worker (with JOBGRAPH_ROOT, for the before figures).
+import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -27,6 +29,7 @@ import pg from "pg";
 import { Logger, makeWorkerUtils, run as runWorker, runMigrations, type Task, type TaskList, type WorkerUtils } from "graphile-worker";
 import { createPostgresDatabase } from "../test/helpers/database.ts";
 import { benchSettings } from "./report.ts";
+import type { Order, Reply } from "./trigger-client.ts";
 
 const BASE = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const ROUNDS = Number(process.env.PEERS_ROUNDS ?? 3);
@@ -77,6 +80,17 @@ async function backendCpu(admin: pg.Client, name: string): Promise<Map<number, n
   return out;
 }
 const cpuDelta = (before: Map<number, number>, after: Map<number, number>) => [...after].reduce((s, [pid, ms]) => s + ms - (before.get(pid) ?? 0), 0);
+
+/** runs one order in a trigger-client process of its own; its reply when it is done */
+async function fromClientProcess(order: Order): Promise<Reply> {
+  const child = fork(fileURLToPath(new URL("./trigger-client.ts", import.meta.url)), { stdio: "inherit" });
+  const reply = new Promise<Reply>((resolve, reject) => {
+    child.once("message", (r: Reply) => resolve(r));
+    child.once("exit", (code) => reject(new Error(`trigger client exited with ${code}`)));
+  });
+  child.send(order);
+  return reply;
+}
 
 async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30 * 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -167,16 +181,8 @@ async function jobgraphLatency(): Promise<number[]> {
       return body.data!;
     };
     const task = (await gql(`mutation { createTask(input: { name: "noop", kind: HANDLER, config: { handler: "demo.sleep", defaults: { ms: 0 } }, overlapPolicy: ALLOW }) { id } }`)).createTask!.id;
-    const decode = (id: string) => Number(Buffer.from(id, "base64").toString().split(":")[1]);
-    const sent = new Map<number, number>();
-    const inFlight: Promise<void>[] = [];
-    for (let i = 0; i < WARMUP + TRIGGERS; i++) {
-      const at = Date.now();
-      const triggered = gql(`mutation($id: ID!) { triggerTask(id: $id) { id } }`, { id: task });
-      inFlight.push(i < WARMUP ? triggered.then(() => {}) : triggered.then((d) => void sent.set(decode(d.triggerTask!.id), at)));
-      await new Promise((r) => setTimeout(r, GAP_MS));
-    }
-    await Promise.all(inFlight);
+    const reply = await fromClientProcess({ peer: "jobgraph", url: app.http!.url, token, task, warmup: WARMUP, triggers: TRIGGERS, gapMs: GAP_MS });
+    const sent = new Map(reply.sent);
     const ids = [...sent.keys()];
     await waitUntil(async () => (await app.db.prisma.execution.count({ where: { id: { in: ids }, startedAt: { not: null } } })) === ids.length, "jobgraph runs to start");
     const rows = await app.db.prisma.execution.findMany({ where: { id: { in: ids } }, select: { id: true, startedAt: true } });
@@ -260,14 +266,14 @@ async function graphileDrain(n: number): Promise<Drain> {
 }
 
 /** a scratch database with graphile-worker running `taskList`, for `body` to add jobs to */
-async function withGraphileWorker<T>(taskList: TaskList, body: (utils: WorkerUtils) => Promise<T>): Promise<T> {
+async function withGraphileWorker<T>(taskList: TaskList, body: (utils: WorkerUtils, url: string) => Promise<T>): Promise<T> {
   const db = await createPostgresDatabase(BASE, "graphile_peers");
   const pgPool = graphilePool(db.url);
   try {
     await runMigrations({ pgPool, logger: silent });
     const runner = await runWorker({ pgPool, concurrency: CONCURRENCY, noHandleSignals: true, pollInterval: 2000, logger: silent, taskList });
     const utils = await makeWorkerUtils({ pgPool, logger: silent });
-    const result = await body(utils);
+    const result = await body(utils, db.url);
     await utils.release();
     await runner.stop();
     return result;
@@ -283,13 +289,8 @@ async function graphileLatency(): Promise<number[]> {
     const { sent, warmup } = payload as { sent: number; warmup: boolean };
     if (!warmup) latencies.push(Date.now() - sent);
   };
-  return withGraphileWorker({ lat: task }, async (utils) => {
-    const inFlight: Promise<unknown>[] = [];
-    for (let i = 0; i < WARMUP + TRIGGERS; i++) {
-      inFlight.push(utils.addJob("lat", { sent: Date.now(), warmup: i < WARMUP }));
-      await new Promise((r) => setTimeout(r, GAP_MS));
-    }
-    await Promise.all(inFlight);
+  return withGraphileWorker({ lat: task }, async (_utils, url) => {
+    await fromClientProcess({ peer: "graphile", connectionString: url, warmup: WARMUP, triggers: TRIGGERS, gapMs: GAP_MS });
     await waitUntil(async () => latencies.length >= TRIGGERS, "graphile-worker jobs to start");
     return latencies;
   });
