@@ -21,6 +21,8 @@ const SECONDS = Number(process.env.FANOUT_SECONDS ?? 5);
 const PROCESSES = Math.max(1, Number(process.env.FANOUT_CLIENT_PROCESSES ?? 2));
 const BASE = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const EVENTS_PER_RUN = 3; // PENDING, RUNNING, SUCCEEDED
+/** how long the server idles after the load before its RSS is read again */
+const SETTLE_MS = 15_000;
 
 /** parent → clients */
 type Command = { t: "start"; url: string; token: string; count: number } | { t: "measure"; fromId: number } | { t: "expect"; ids: number[] } | { t: "stop" };
@@ -191,6 +193,11 @@ async function server() {
     gc();
     const mem1 = process.memoryUsage();
     const rss1 = mem1.rss;
+    // and once the server idled a while (the clients still connected): what it keeps, not what
+    // it has not yet handed back (V8 and the allocator return memory some seconds after a load)
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    gc();
+    const settled = process.memoryUsage();
     const done = children.map((c) => latest(c, "done")!);
     const received = done.flatMap((d) => d.received);
     const sorted = done.flatMap((d) => d.latencies).sort((a, b) => a - b);
@@ -203,6 +210,7 @@ async function server() {
     console.log(`subscribers that got every event: ${complete}/${SUBSCRIBERS} (fewest: ${Math.min(...received)}, most: ${Math.max(...received)}); deliveries ${sorted.length}/${expected * SUBSCRIBERS}`);
     console.log(`event → client: p50 ${q(0.5)} ms, p95 ${q(0.95)} ms, p99 ${q(0.99)} ms, max ${sorted.at(-1)} ms`);
     console.log(`server RSS: ${mb(rss0)} MB → ${mb(rss1)} MB (+${mb(rss1 - rss0)} MB after a full GC; peak during the load +${mb(peakRss - rss0)} MB); JS heap ${mb(mem0.heapUsed)} → ${mb(mem1.heapUsed)} MB used, ${mb(mem0.heapTotal)} → ${mb(mem1.heapTotal)} MB committed, external ${mb(mem0.external)} → ${mb(mem1.external)} MB`);
+    console.log(`server RSS ${SETTLE_MS / 1000} s later, idle with every client still connected: ${mb(settled.rss)} MB (${settled.rss >= rss0 ? "+" : "−"}${mb(Math.abs(settled.rss - rss0))} MB), JS heap ${mb(settled.heapUsed)} MB used, ${mb(settled.heapTotal)} MB committed`);
     console.log(`CPU from the load's start until the last delivery: server ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; client process(es) ${done.map((d) => d.cpuMs.toFixed(0)).join(", ")} ms in all (set-up included)`);
   } finally {
     for (const c of children) c.send({ t: "stop" } satisfies Command);
