@@ -262,8 +262,10 @@ class Queue implements Subscriber {
       wait = this.sink!(item);
     } catch (e) {
       // this subscriber's delivery broke (it is called from the shared pump): it alone ends,
-      // with the error, and nothing more is handed to it
+      // with the error, and nothing more is handed to it; it leaves the source (graphql-ws ends
+      // it on the error without calling stop)
       this.items.length = 0;
+      if (!this.finished) this.onLeave();
       return this.fail(e);
     }
     if (!wait) return;
