@@ -25,7 +25,6 @@ function controlledStream() {
     [Symbol.asyncIterator]() {
       return this;
     },
-    async [Symbol.asyncDispose]() {},
   };
   const emit = (r: IteratorResult<ExecutionResult>) => (waiting.length ? waiting.shift()!(r) : queued.push(r));
   return {
