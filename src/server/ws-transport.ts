@@ -8,9 +8,9 @@
 // every socket as they are (deliverDirectly), not stringified, encoded and copied per subscriber.
 //
 // Backpressure is kept: a send resolves at once while the socket holds less than HIGH_WATER bytes
-// not yet taken by the kernel, and otherwise only when they were; graphql-ws pulls a
-// subscription's next result only then, so a slow client's results wait in its own bounded queue
-// (shared-subscriptions.ts drops its oldest), not in an unbounded socket buffer.
+// not yet taken by the kernel, and otherwise only when they were. Until then graphql-ws pulls no
+// next result of a subscription of its own, and a shared subscriber's results wait in its own
+// bounded queue (shared-subscriptions.ts drops its oldest): never in an unbounded socket buffer.
 import type { IncomingMessage } from "node:http";
 import type { ExecutionResult } from "graphql";
 import type { Socket } from "node:net";
