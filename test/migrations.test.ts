@@ -62,7 +62,10 @@ const MIGRATION_ROWS = `SELECT id, checksum, finished_at, migration_name, logs, 
 const SHAPE = `SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
   WHERE c.table_schema = 'public' AND c.table_name <> '_prisma_migrations' ORDER BY 1, 2`;
 const TYPES = `SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype = 'e' ORDER BY 1`;
-const ADVISORY_LOCKS = `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`;
+/** advisory locks held on this database (pg_locks is cluster-wide: other test files' databases share
+ *  the server, and their rollup compaction or alert dispatch take advisory locks of their own) */
+const ADVISORY_LOCKS = `SELECT count(*)::int AS n FROM pg_locks
+  WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 
 function expectAppliedRows(rows: any[]) {
   expect(rows.map((r) => r.migration_name)).toEqual(names);
