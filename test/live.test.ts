@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { once } from "node:events";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { createTestDatabase, testBackend } from "./helpers/database.ts";
 import { collect, createTask, getExecution, listen, sleep, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 import { scriptFolder } from "./helpers/scripts.ts";
@@ -27,6 +27,11 @@ afterAll(async () => {
 
 /** GraphQL subscriptions the server currently holds (engine listeners excluded) */
 const subscribers = () => t.app.services.bus.subscriberCount();
+// tests count subscriptions from a baseline: start each from none, not from an earlier test's
+// subscription still on its way out (it would leave while this one registers, and the count stall)
+beforeEach(async () => {
+  await waitFor(async () => subscribers() === 0, 10_000, "earlier subscriptions to be released");
+});
 
 /** resolves once the server has registered `n` more subscriptions than `base` */
 const subscribed = (base: number, n: number) => waitFor(async () => subscribers() >= base + n, 10_000, `${n} subscription(s) to register`);
