@@ -149,7 +149,7 @@ export async function startHttpServer(opts: {
             document,
             variableValues: params.variables,
             contextValue,
-            rootValue: { execute, subscribe, shareKey, operation: { id, send: ctx.extra.sendParts } },
+            rootValue: { execute, subscribe, shareKey, operation: { id, send: ctx.extra.sendFrame } },
           };
         } catch (e) {
           return [maskError(e)];

@@ -2,10 +2,11 @@
 // close handling), with one difference: writes are batched per socket. use/ws writes every
 // message with its own syscall and waits for it before the next one; at 1,000 subscribers × a few
 // hundred events a second, those writes were 40% of the server's CPU (`writev` in a profile of
-// `npm run bench:fanout`). Here a socket's messages of one event-loop turn go out in one write
-// (cork … uncork), so the busier the server, the more each write carries. And results of shared
-// subscriptions are written as frames whose payload bytes are made once per result and written to
-// every socket as they are (deliverDirectly), not stringified, encoded and copied per subscriber.
+// `npm run bench:fanout`). Here a socket's messages of one event-loop turn are framed here, into
+// one buffer, and go out in one write, so the busier the server, the more each write carries. And
+// results of shared subscriptions are framed from payload bytes made once per result
+// (deliverDirectly), not stringified and encoded per subscriber; until the write they wait as two
+// references in one flat array per socket, no object of their own (see Pending).
 //
 // Backpressure is kept: a send resolves at once while the socket holds less than HIGH_WATER bytes
 // not yet taken by the kernel, and otherwise only when they were. Until then graphql-ws pulls no
@@ -22,9 +23,9 @@ import type { Subscriber } from "./shared-subscriptions.ts";
 export interface Extra {
   readonly socket: WebSocket;
   readonly request: IncomingMessage;
-  /** writes a text message made of these parts on this socket, batched with graphql-ws's own
-   *  messages (see deliverDirectly) */
-  readonly sendParts: (parts: Buffer[]) => Promise<void> | void;
+  /** writes a text message whose payload is `head` then `tail` on this socket, batched with
+   *  graphql-ws's own messages (see deliverDirectly) */
+  readonly sendFrame: (head: Buffer, tail: Buffer) => Promise<void> | void;
 }
 
 /** bytes a socket may hold unsent before a send waits for the kernel to take them */
@@ -75,7 +76,7 @@ export function serveGraphqlWs(
             }
           }),
       },
-      { socket, request, sendParts: writer.sendParts },
+      { socket, request, sendFrame: writer.sendFrame },
     );
     socket.once("close", (code, reason) => {
       if (pongWait) clearTimeout(pongWait);
@@ -94,43 +95,40 @@ export function serveGraphqlWs(
   };
 }
 
-/** One message for a socket: a string (framed by ws) or the parts of a text frame's payload. */
-type Outgoing = string | Buffer[];
+/** The messages waiting for a socket's next write, flat: a message is a string (one of
+ *  graphql-ws's own), or two buffers in a row, the head and the tail of a text frame's payload
+ *  (deliverDirectly's). Flat, and the one array reused, because at 1,000 subscribers a few
+ *  objects per message were most of what the server allocated: the shared pump hands a burst of
+ *  results to every subscriber before any write, so they lived long enough to be promoted, and
+ *  the old generation grew by 150 MB under bench:fanout's load. */
+type Pending = (string | Buffer)[];
 
 /** The messages of one event-loop turn in one write; see the top of this file. */
 function batchedWriter(socket: WebSocket, raw: Socket) {
   // frames written next to ws's own must be whole and in order: without compression (never
   // negotiated here: the server does not offer it) ws writes each frame at once, synchronously
   const framesOk = !socket.extensions.includes("permessage-deflate");
-  let pending: Outgoing[] = [];
+  const pending: Pending = [];
   let pendingBytes = 0;
   let waiters: (() => void)[] = [];
   let scheduled = false;
   const flush = () => {
     scheduled = false;
-    const batch = pending;
     const resume = waiters;
-    pending = [];
-    pendingBytes = 0;
     waiters = [];
     const done = () => resume.forEach((r) => r());
-    if (socket.readyState !== socket.OPEN) return done();
-    raw.cork();
-    try {
-      for (let i = 0; i < batch.length; i++) {
-        // the last message's callback says the whole batch was written (in order)
-        const cb = i === batch.length - 1 && resume.length ? done : undefined;
-        const item = batch[i]!;
-        if (typeof item === "string") socket.send(item, cb);
-        else writeTextFrame(raw, item, cb);
-      }
-    } finally {
-      raw.uncork();
+    if (socket.readyState !== socket.OPEN) {
+      pending.length = pendingBytes = 0;
+      return done();
     }
+    const cb = resume.length ? done : undefined;
+    // one buffer and one write for the turn's messages (the frames are copied out at once, so
+    // the array is free again when this returns)
+    if (framesOk) raw.write(textFrames(pending, pendingBytes), cb);
+    else sendEach(socket, raw, pending, cb);
+    pending.length = pendingBytes = 0;
   };
-  const enqueue = (item: Outgoing, bytes: number): Promise<void> | void => {
-    if (socket.readyState !== socket.OPEN) return;
-    pending.push(item);
+  const added = (bytes: number): Promise<void> | void => {
     pendingBytes += bytes;
     if (!scheduled) {
       scheduled = true;
@@ -140,16 +138,20 @@ function batchedWriter(socket: WebSocket, raw: Socket) {
     return new Promise<void>((resolve) => waiters.push(resolve));
   };
   return {
-    send: (data: string) => enqueue(data, data.length),
-    /** a text message made of these parts (shared ones, not copied per socket) */
-    sendParts: (parts: Buffer[]) => {
-      if (!framesOk) return enqueue(Buffer.concat(parts).toString(), parts.reduce((n, p) => n + p.length, 0));
-      return enqueue(parts, parts.reduce((n, p) => n + p.length, 0));
+    send: (data: string) => {
+      if (socket.readyState !== socket.OPEN) return;
+      pending.push(data);
+      return added(Buffer.byteLength(data));
+    },
+    /** a text message whose payload is `head` then `tail` (shared buffers, not copied per socket) */
+    sendFrame: (head: Buffer, tail: Buffer) => {
+      if (socket.readyState !== socket.OPEN) return;
+      pending.push(head, tail);
+      return added(head.length + tail.length);
     },
     /** the socket closed: nobody waits for writes that will not happen */
     release() {
-      pending = [];
-      pendingBytes = 0;
+      pending.length = pendingBytes = 0;
       const resume = waiters;
       waiters = [];
       for (const r of resume) r();
@@ -157,27 +159,58 @@ function batchedWriter(socket: WebSocket, raw: Socket) {
   };
 }
 
-/** An unmasked, final text frame (RFC 6455 5.2: a server's frames are never masked). */
-function writeTextFrame(raw: Socket, parts: Buffer[], cb?: () => void): void {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  let header: Buffer;
-  if (length < 126) {
-    header = Buffer.allocUnsafe(2);
-    header[1] = length;
-  } else if (length < 65536) {
-    header = Buffer.allocUnsafe(4);
-    header[1] = 126;
-    header.writeUInt16BE(length, 2);
-  } else {
-    header = Buffer.allocUnsafe(10);
-    header[1] = 127;
-    header.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    header.writeUInt32BE(length >>> 0, 6);
+/** Without raw frames (a compressing socket): each message through ws, in order, in one cork;
+ *  the last one's callback says the whole batch was written. */
+function sendEach(socket: WebSocket, raw: Socket, pending: Pending, cb?: () => void): void {
+  raw.cork();
+  try {
+    for (let i = 0; i < pending.length; i++) {
+      const item = pending[i]!;
+      const message = typeof item === "string" ? item : Buffer.concat([item, pending[++i] as Buffer]).toString();
+      socket.send(message, i >= pending.length - 1 ? cb : undefined);
+    }
+  } finally {
+    raw.uncork();
   }
-  header[0] = 0x81; // FIN, text
-  raw.write(header);
-  for (let i = 0; i < parts.length; i++) raw.write(parts[i]!, i === parts.length - 1 ? cb : undefined);
+}
+
+/** Unmasked, final text frames (RFC 6455 5.2: a server's frames are never masked), one per
+ *  message, in one buffer; `bytes` is the payloads' total. */
+function textFrames(pending: Pending, bytes: number): Buffer {
+  // headers at most 10 bytes each: sized for the worst, the frames are a slice of it
+  const out = Buffer.allocUnsafe(bytes + 10 * pending.length);
+  let at = 0;
+  for (let i = 0; i < pending.length; i++) {
+    const item = pending[i]!;
+    if (typeof item === "string") {
+      at = writeHeader(out, at, Buffer.byteLength(item));
+      at += out.write(item, at);
+    } else {
+      const tail = pending[++i] as Buffer;
+      at = writeHeader(out, at, item.length + tail.length);
+      at += item.copy(out, at);
+      at += tail.copy(out, at);
+    }
+  }
+  return out.subarray(0, at);
+}
+
+/** FIN, text, and the payload length in its shortest form; returns where the payload goes */
+function writeHeader(out: Buffer, at: number, n: number): number {
+  out[at] = 0x81;
+  if (n < 126) {
+    out[at + 1] = n;
+    return at + 2;
+  }
+  if (n < 65536) {
+    out[at + 1] = 126;
+    out.writeUInt16BE(n, at + 2);
+    return at + 4;
+  }
+  out[at + 1] = 127;
+  out.writeUInt32BE(Math.floor(n / 2 ** 32), at + 2);
+  out.writeUInt32BE(n >>> 0, at + 6);
+  return at + 10;
 }
 
 /** The part of a result's "next" message after its operation id, as bytes, made once per
@@ -207,9 +240,9 @@ function nextTail(result: ExecutionResult): Buffer {
  * closed) stops delivery at once. Backpressure: while the writer holds too much, the subscriber's
  * results wait in its own bounded queue.
  */
-export function deliverDirectly(subscriber: Subscriber, id: string, send: Extra["sendParts"]): AsyncGenerator<ExecutionResult> {
+export function deliverDirectly(subscriber: Subscriber, id: string, send: Extra["sendFrame"]): AsyncGenerator<ExecutionResult> {
   const head = Buffer.from(`{"id":${JSON.stringify(id)}`);
-  const delivered = subscriber.deliver((value) => send([head, nextTail(value)]));
+  const delivered = subscriber.deliver((value) => send(head, nextTail(value)));
   const stop = async (): Promise<IteratorResult<ExecutionResult>> => {
     subscriber.stop();
     return { value: undefined, done: true };
