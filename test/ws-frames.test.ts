@@ -3,7 +3,10 @@
 // intact whatever its size — each of the three length encodings of RFC 6455 — and whatever its
 // characters (a frame's length counts bytes, not characters), on both paths: a shared
 // subscription (executionEvents of all tasks) and one graphql-ws serves itself (of one task).
+import { WebSocketServer } from "ws";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { createLogger } from "../src/logging/logger.ts";
+import { serveGraphqlWs } from "../src/server/ws-transport.ts";
 import { collect, createTask, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 
 let t: TestApp;
@@ -41,5 +44,14 @@ test("messages of every frame size and multi-byte text arrive intact, shared and
   for (const events of [await viaShared, await viaOwn]) {
     const failed = events.filter((e) => e.status === "FAILED");
     expect(new Map(failed.map((e) => [e.id, e.error]))).toEqual(expected);
+  }
+});
+
+test("a WebSocket server that offers compression is refused: the writer's own frames would sit between compressed ones", () => {
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: true });
+  try {
+    expect(() => serveGraphqlWs({}, wss, { logger: createLogger("silent") })).toThrow(/must not offer permessage-deflate/);
+  } finally {
+    wss.close();
   }
 });

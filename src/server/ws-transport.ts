@@ -36,6 +36,9 @@ export function serveGraphqlWs(
   wss: WebSocketServer,
   deps: { logger: Logger; keepAliveMs?: number },
 ): { dispose(): Promise<void> } {
+  // messages are framed here, next to the frames ws writes itself (pings, closes); that holds
+  // only for uncompressed frames, which ws writes whole, at once
+  if (wss.options.perMessageDeflate) throw new Error("serveGraphqlWs writes its own frames: the WebSocket server must not offer permessage-deflate");
   const keepAliveMs = deps.keepAliveMs ?? 12_000;
   const server = makeServer(options);
   wss.options.handleProtocols = handleProtocols;
@@ -105,13 +108,6 @@ type Pending = (string | Buffer)[];
 
 /** The messages of one event-loop turn in one write; see the top of this file. */
 function batchedWriter(socket: WebSocket, raw: Socket) {
-  // frames written next to ws's own must be whole and in order: without compression (never
-  // negotiated here: the server does not offer it) ws writes each frame at once, synchronously
-  const framesOk = !socket.extensions.includes("permessage-deflate");
-  // bytes the kernel has not taken yet: with raw frames all of them are in the socket's own
-  // buffer (ws's getter adds its sender's queue, always empty then, and was 4% of the server's
-  // CPU at 1,000 subscribers: it is read for every message)
-  const unsent = framesOk ? () => raw.writableLength : () => socket.bufferedAmount;
   const pending: Pending = [];
   let pendingBytes = 0;
   let waiters: (() => void)[] = [];
@@ -125,11 +121,9 @@ function batchedWriter(socket: WebSocket, raw: Socket) {
       pending.length = pendingBytes = 0;
       return done();
     }
-    const cb = resume.length ? done : undefined;
     // one buffer and one write for the turn's messages (the frames are copied out at once, so
     // the array is free again when this returns)
-    if (framesOk) raw.write(textFrames(pending, pendingBytes), cb);
-    else sendEach(socket, raw, pending, cb);
+    raw.write(textFrames(pending, pendingBytes), resume.length ? done : undefined);
     pending.length = pendingBytes = 0;
   };
   const added = (bytes: number): Promise<void> | void => {
@@ -138,7 +132,10 @@ function batchedWriter(socket: WebSocket, raw: Socket) {
       scheduled = true;
       setImmediate(flush);
     }
-    if (unsent() + pendingBytes < HIGH_WATER) return;
+    // bytes the kernel has not taken yet are all in the socket's own buffer (ws's bufferedAmount
+    // adds its sender's queue, empty without compression, and its getter was 4% of the server's
+    // CPU at 1,000 subscribers: this is read for every message)
+    if (raw.writableLength + pendingBytes < HIGH_WATER) return;
     return new Promise<void>((resolve) => waiters.push(resolve));
   };
   return {
@@ -161,21 +158,6 @@ function batchedWriter(socket: WebSocket, raw: Socket) {
       for (const r of resume) r();
     },
   };
-}
-
-/** Without raw frames (a compressing socket): each message through ws, in order, in one cork;
- *  the last one's callback says the whole batch was written. */
-function sendEach(socket: WebSocket, raw: Socket, pending: Pending, cb?: () => void): void {
-  raw.cork();
-  try {
-    for (let i = 0; i < pending.length; i++) {
-      const item = pending[i]!;
-      const message = typeof item === "string" ? item : Buffer.concat([item, pending[++i] as Buffer]).toString();
-      socket.send(message, i >= pending.length - 1 ? cb : undefined);
-    }
-  } finally {
-    raw.uncork();
-  }
 }
 
 /** Unmasked, final text frames (RFC 6455 5.2: a server's frames are never masked), one per
