@@ -2,7 +2,7 @@
 // Task.upcomingFires, statistics bucketed over time, the coalesced view of every active
 // execution, and the task and scheduler change feeds.
 import { afterAll, beforeAll, beforeEach, expect, test } from "vitest";
-import { collect, createTask, listen, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
+import { collect, createTask, noSubscriptionsHeld, listen, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -15,11 +15,8 @@ afterAll(async () => {
 let seq = 0;
 const name = (base: string) => `${base}_${++seq}`;
 const subscribers = () => t.app.services.bus.subscriberCount();
-// tests count subscriptions from a baseline: start each from none, not from an earlier test's
-// subscription still on its way out (it would leave while this one registers, and the count stall)
-beforeEach(async () => {
-  await waitFor(async () => subscribers() === 0, 10_000, "earlier subscriptions to be released");
-});
+// tests count subscriptions from a baseline: each starts from none
+beforeEach(() => noSubscriptionsHeld(t));
 const subscribed = (base: number, n = 1) => waitFor(async () => subscribers() >= base + n, 10_000, "subscription to register");
 
 test("upcomingFires lists the next fires from nextRunAt, none when paused, and checks `first`", async () => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { createTestDatabase, testBackend } from "./helpers/database.ts";
-import { collect, createTask, getExecution, listen, sleep, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
+import { collect, createTask, noSubscriptionsHeld, getExecution, listen, sleep, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 import { scriptFolder } from "./helpers/scripts.ts";
 
 let t: TestApp;
@@ -27,11 +27,8 @@ afterAll(async () => {
 
 /** GraphQL subscriptions the server currently holds (engine listeners excluded) */
 const subscribers = () => t.app.services.bus.subscriberCount();
-// tests count subscriptions from a baseline: start each from none, not from an earlier test's
-// subscription still on its way out (it would leave while this one registers, and the count stall)
-beforeEach(async () => {
-  await waitFor(async () => subscribers() === 0, 10_000, "earlier subscriptions to be released");
-});
+// tests count subscriptions from a baseline: each starts from none
+beforeEach(() => noSubscriptionsHeld(t));
 
 /** resolves once the server has registered `n` more subscriptions than `base` */
 const subscribed = (base: number, n: number) => waitFor(async () => subscribers() >= base + n, 10_000, `${n} subscription(s) to register`);

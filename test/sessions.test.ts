@@ -5,7 +5,7 @@ import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { encodeId } from "../src/graphql/ids.ts";
-import { collect, createTask, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
+import { collect, createTask, noSubscriptionsHeld, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 import { scriptFolder } from "./helpers/scripts.ts";
 import { wsResult } from "./helpers/ws.ts";
 
@@ -100,8 +100,7 @@ describe("subscriptions of what does not exist: NOT_FOUND, then complete", () =>
     ["executionEvents", `subscription($id: ID) { executionEvents(taskId: $id) { id } }`, { id: missingTask }],
   ] as const) {
     test(name, async () => {
-      // an earlier test's subscription may still be on its way out; counting from it would wait forever
-      await waitFor(async () => t.app.services.bus.subscriberCount() === 0, 10_000, "earlier subscriptions to be released");
+      await noSubscriptionsHeld(t);
       const client = t.ws("viewer");
       const outcome = await new Promise<{ errors: any[]; completed: boolean }>((resolve) => {
         let errors: any[] = [];
@@ -113,7 +112,7 @@ describe("subscriptions of what does not exist: NOT_FOUND, then complete", () =>
       });
       expect(outcome.errors.map((e) => e.extensions?.code)).toEqual(["NOT_FOUND"]);
       expect(outcome.completed).toBe(true);
-      await waitFor(async () => t.app.services.bus.subscriberCount() === 0, 10_000, "the server to release the subscription");
+      await noSubscriptionsHeld(t, "the server to release the subscription");
     });
   }
 });

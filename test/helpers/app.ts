@@ -97,6 +97,13 @@ export async function startTestApp(opts: { config?: Partial<Config>; db?: TestDa
 }
 
 /** Collects a subscription's events until it completes (or `until` says stop). */
+/** Resolves once the server holds no GraphQL subscription. Tests that count subscriptions from a
+ *  baseline start from here: an earlier test's subscription may still be on its way out, and a
+ *  baseline that includes it lets the count stall below base + n. */
+export async function noSubscriptionsHeld(t: TestApp, what = "earlier subscriptions to be released"): Promise<void> {
+  await waitFor(async () => t.app.services.bus.subscriberCount() === 0, 10_000, what);
+}
+
 export async function collect<T = any>(
   client: Client,
   query: string,
