@@ -1,6 +1,7 @@
 // Schedules: fires on time and once, follow task changes at once, respect pauses; misfire
 // policies after downtime. Real timers with one-second schedules.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { EARLY_TOLERANCE_MS } from "../src/scheduler/fires.ts";
 import { createTestDatabase, testBackend } from "./helpers/database.ts";
 import { createTask, sleep, startTestApp, trigger, waitFor, waitForFinal, type TestApp } from "./helpers/app.ts";
 
@@ -17,9 +18,9 @@ async function fires(t: TestApp, taskId: string) {
 
 const taskQuery = `query($id: ID!) { task(id: $id) { enabled paused nextRunAt } }`;
 
-/** how far ahead of its time a fire may be written: the fire lead (1 s) and the early tolerance
- *  of a due time (1 s), src/scheduler/fires.ts */
-const WRITTEN_AHEAD_MS = 2000 + 100;
+/** how far ahead of its time a fire may be written: the instance's fire lead and the early
+ *  tolerance of a due time (src/scheduler/fires.ts), and a little for the timer */
+const writtenAheadMs = (t: TestApp) => t.app.config.fireLeadMs + EARLY_TOLERANCE_MS + 100;
 
 /**
  * After a change answered at `at` that stops a task's schedule: 2.5 s later no fire is due
@@ -30,7 +31,7 @@ const WRITTEN_AHEAD_MS = 2000 + 100;
 async function expectScheduleStopped(t: TestApp, taskId: string, at: number, opts: { paused: boolean }) {
   await sleep(2500);
   const later = (await fires(t, taskId)).filter((f) => Date.parse(f.scheduledAt) > at);
-  expect(later.filter((f) => Date.parse(f.scheduledAt) > at + WRITTEN_AHEAD_MS)).toEqual([]);
+  expect(later.filter((f) => Date.parse(f.scheduledAt) > at + writtenAheadMs(t))).toEqual([]);
   if (opts.paused) expect(later.filter((f) => f.startedAt !== null)).toEqual([]);
 }
 

@@ -45,7 +45,7 @@ export interface FiresDeps {
 /** A proposal may come a little before the nominal time, beyond the lead (a clock step, another
  *  instance's timer): up to this early, the nominal fire is taken (it still cannot start before
  *  its runAfter). */
-const EARLY_TOLERANCE_MS = 1000;
+export const EARLY_TOLERANCE_MS = 1000;
 
 export interface FirePlan {
   /** due fires no later than the grace: run as ordinary SCHEDULE fires */

@@ -117,14 +117,12 @@ function batchedWriter(socket: WebSocket, raw: Socket) {
     const resume = waiters;
     waiters = [];
     const done = () => resume.forEach((r) => r());
-    if (socket.readyState !== socket.OPEN) {
-      pending.length = pendingBytes = 0;
-      return done();
-    }
     // one buffer and one write for the turn's messages (the frames are copied out at once, so
-    // the array is free again when this returns)
-    raw.write(textFrames(pending, pendingBytes), resume.length ? done : undefined);
+    // the array is free again right after)
+    const frames = socket.readyState === socket.OPEN ? textFrames(pending, pendingBytes) : null;
     pending.length = pendingBytes = 0;
+    if (frames) raw.write(frames, resume.length ? done : undefined);
+    else done();
   };
   const added = (bytes: number): Promise<void> | void => {
     pendingBytes += bytes;
