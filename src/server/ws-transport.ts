@@ -2,8 +2,10 @@
 // close handling), with one difference: writes are batched per socket. use/ws writes every
 // message with its own syscall and waits for it before the next one; at 1,000 subscribers × a few
 // hundred events a second, those writes were 40% of the server's CPU (`writev` in a profile of
-// `npm run bench:fanout`). Here a socket's messages of one event-loop turn are framed here, into
-// one buffer, and go out in one write, so the busier the server, the more each write carries. And
+// `npm run bench:fanout`). Here a socket's messages wait until its turn to be written comes (the
+// sockets take turns in the order they got something, a slice of them per event-loop turn: see
+// flush-queue.ts), are framed here, into one buffer, and go out in one write, so the busier the
+// server, the more each write carries. And
 // results of shared subscriptions are framed from payload bytes made once per result
 // (deliverDirectly), not stringified and encoded per subscriber; until the write they wait as two
 // references in one flat array per socket, no object of their own (see Pending).
@@ -18,6 +20,7 @@ import type { Socket } from "node:net";
 import { CloseCode, handleProtocols, makeServer, type ServerOptions } from "graphql-ws";
 import type { WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../logging/logger.ts";
+import { FlushQueue } from "./flush-queue.ts";
 import type { Subscriber } from "./shared-subscriptions.ts";
 
 export interface Extra {
@@ -41,6 +44,7 @@ export function serveGraphqlWs(
   if (wss.options.perMessageDeflate) throw new Error("serveGraphqlWs writes its own frames: the WebSocket server must not offer permessage-deflate");
   const keepAliveMs = deps.keepAliveMs ?? 12_000;
   const server = makeServer(options);
+  const flushes = new FlushQueue((err) => deps.logger.error({ err }, "WebSocket flush failed"));
   wss.options.handleProtocols = handleProtocols;
   wss.once("error", (err) => {
     deps.logger.error({ err }, "WebSocket server error");
@@ -63,7 +67,7 @@ export function serveGraphqlWs(
       });
       socket.ping();
     }, keepAliveMs);
-    const writer = batchedWriter(socket, request.socket);
+    const writer = batchedWriter(socket, request.socket, flushes, deps.logger);
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -106,8 +110,9 @@ export function serveGraphqlWs(
  *  the old generation grew by 150 MB under bench:fanout's load. */
 type Pending = (string | Buffer)[];
 
-/** The messages of one event-loop turn in one write; see the top of this file. */
-function batchedWriter(socket: WebSocket, raw: Socket) {
+/** A socket's messages, queued until its turn in `flushes` comes, in one write; see the top of
+ *  this file. */
+function batchedWriter(socket: WebSocket, raw: Socket, flushes: FlushQueue, logger: Logger) {
   const pending: Pending = [];
   let pendingBytes = 0;
   let waiters: (() => void)[] = [];
@@ -117,18 +122,26 @@ function batchedWriter(socket: WebSocket, raw: Socket) {
     const resume = waiters;
     waiters = [];
     const done = () => resume.forEach((r) => r());
-    // one buffer and one write for the turn's messages (the frames are copied out at once, so
-    // the array is free again right after)
-    const frames = socket.readyState === socket.OPEN ? textFrames(pending, pendingBytes) : null;
-    pending.length = pendingBytes = 0;
-    if (frames) raw.write(frames, resume.length ? done : undefined);
-    else done();
+    try {
+      // one buffer and one write for what waited (the frames are copied out at once, so the
+      // array is free again right after)
+      const frames = socket.readyState === socket.OPEN ? textFrames(pending, pendingBytes) : null;
+      pending.length = pendingBytes = 0;
+      if (frames) raw.write(frames, resume.length ? done : undefined);
+      else done();
+    } catch (err) {
+      // this socket alone is broken: it closes (and its subscriptions end), the others go on
+      logger.error({ err }, "WebSocket write failed");
+      pending.length = pendingBytes = 0;
+      socket.terminate();
+      done();
+    }
   };
   const added = (bytes: number): Promise<void> | void => {
     pendingBytes += bytes;
     if (!scheduled) {
       scheduled = true;
-      setImmediate(flush);
+      flushes.add(flush);
     }
     // bytes the kernel has not taken yet are all in the socket's own buffer (ws's bufferedAmount
     // adds its sender's queue, empty without compression, and its getter was 4% of the server's
@@ -150,6 +163,8 @@ function batchedWriter(socket: WebSocket, raw: Socket) {
     },
     /** the socket closed: nobody waits for writes that will not happen */
     release() {
+      flushes.delete(flush);
+      scheduled = false;
       pending.length = pendingBytes = 0;
       const resume = waiters;
       waiters = [];
