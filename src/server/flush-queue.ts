@@ -21,8 +21,8 @@ export class FlushQueue {
   private readonly due = new Set<() => void>();
   private scheduled = false;
 
-  /** `onError`: a flush threw (writers catch their own failures: this is a bug's last stop, and
-   *  the other sockets' writes go on) */
+  /** `onError`: a flush threw (a bug: a socket's failures come as its own "error" events); it
+   *  is reported, and the other sockets' writes go on instead of stopping with it */
   constructor(private readonly onError: (err: unknown) => void, private readonly slice = FLUSH_SLICE) {}
 
   /** `flush` runs once, in a later turn, after the sockets queued before it */

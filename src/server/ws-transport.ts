@@ -67,7 +67,7 @@ export function serveGraphqlWs(
       });
       socket.ping();
     }, keepAliveMs);
-    const writer = batchedWriter(socket, request.socket, flushes, deps.logger);
+    const writer = batchedWriter(socket, request.socket, flushes);
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -112,7 +112,7 @@ type Pending = (string | Buffer)[];
 
 /** A socket's messages, queued until its turn in `flushes` comes, in one write; see the top of
  *  this file. */
-function batchedWriter(socket: WebSocket, raw: Socket, flushes: FlushQueue, logger: Logger) {
+function batchedWriter(socket: WebSocket, raw: Socket, flushes: FlushQueue) {
   const pending: Pending = [];
   let pendingBytes = 0;
   let waiters: (() => void)[] = [];
@@ -122,20 +122,12 @@ function batchedWriter(socket: WebSocket, raw: Socket, flushes: FlushQueue, logg
     const resume = waiters;
     waiters = [];
     const done = () => resume.forEach((r) => r());
-    try {
-      // one buffer and one write for what waited (the frames are copied out at once, so the
-      // array is free again right after)
-      const frames = socket.readyState === socket.OPEN ? textFrames(pending, pendingBytes) : null;
-      pending.length = pendingBytes = 0;
-      if (frames) raw.write(frames, resume.length ? done : undefined);
-      else done();
-    } catch (err) {
-      // this socket alone is broken: it closes (and its subscriptions end), the others go on
-      logger.error({ err }, "WebSocket write failed");
-      pending.length = pendingBytes = 0;
-      socket.terminate();
-      done();
-    }
+    // one buffer and one write for what waited (the frames are copied out at once, so the
+    // array is free again right after)
+    const frames = socket.readyState === socket.OPEN ? textFrames(pending, pendingBytes) : null;
+    pending.length = pendingBytes = 0;
+    if (frames) raw.write(frames, resume.length ? done : undefined);
+    else done();
   };
   const added = (bytes: number): Promise<void> | void => {
     pendingBytes += bytes;
@@ -164,7 +156,6 @@ function batchedWriter(socket: WebSocket, raw: Socket, flushes: FlushQueue, logg
     /** the socket closed: nobody waits for writes that will not happen */
     release() {
       flushes.delete(flush);
-      scheduled = false;
       pending.length = pendingBytes = 0;
       const resume = waiters;
       waiters = [];
