@@ -107,56 +107,60 @@ export function serveGraphqlWs(
  *  (deliverDirectly's). Flat, and the one array reused, because at 1,000 subscribers a few
  *  objects per message were most of what the server allocated: the shared pump hands a burst of
  *  results to every subscriber before any write, so they lived long enough to be promoted, and
- *  the old generation grew by 150 MB under bench:fanout's load. */
-type Pending = (string | Buffer)[];
+ *  the old generation grew by 150 MB under bench:fanout's load. Its slots are overwritten, not
+ *  the array emptied: `length = 0` let go of its backing store, every socket grew a new one on
+ *  each pass, and they too ended in the old generation (see flush-queue.ts for the figures). */
+interface Pending {
+  readonly items: (string | Buffer | undefined)[];
+  /** items[0, count) wait */
+  count: number;
+  /** their payloads' bytes */
+  bytes: number;
+}
 
 /** A socket's messages, queued until its turn in `flushes` comes, in one write; see the top of
  *  this file. */
 function batchedWriter(socket: WebSocket, raw: Socket, flushes: FlushQueue) {
-  const pending: Pending = [];
-  let pendingBytes = 0;
+  const pending: Pending = { items: [], count: 0, bytes: 0 };
   let waiters: (() => void)[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
+  const turn = flushes.turn(() => {
+    // one buffer and one write for what waited (the frames are copied out at once, so the
+    // slots are free again right after)
+    const frames = socket.readyState === socket.OPEN ? textFrames(pending) : null;
+    pending.count = pending.bytes = 0;
+    if (!waiters.length) return void (frames && raw.write(frames));
     const resume = waiters;
     waiters = [];
     const done = () => resume.forEach((r) => r());
-    // one buffer and one write for what waited (the frames are copied out at once, so the
-    // array is free again right after)
-    const frames = socket.readyState === socket.OPEN ? textFrames(pending, pendingBytes) : null;
-    pending.length = pendingBytes = 0;
-    if (frames) raw.write(frames, resume.length ? done : undefined);
+    if (frames) raw.write(frames, done);
     else done();
-  };
+  });
   const added = (bytes: number): Promise<void> | void => {
-    pendingBytes += bytes;
-    if (!scheduled) {
-      scheduled = true;
-      flushes.add(flush);
-    }
+    pending.bytes += bytes;
+    turn.add();
     // bytes the kernel has not taken yet are all in the socket's own buffer (ws's bufferedAmount
     // adds its sender's queue, empty without compression, and its getter was 4% of the server's
     // CPU at 1,000 subscribers: this is read for every message)
-    if (raw.writableLength + pendingBytes < HIGH_WATER) return;
+    if (raw.writableLength + pending.bytes < HIGH_WATER) return;
     return new Promise<void>((resolve) => waiters.push(resolve));
   };
   return {
     send: (data: string) => {
       if (socket.readyState !== socket.OPEN) return;
-      pending.push(data);
+      pending.items[pending.count++] = data;
       return added(Buffer.byteLength(data));
     },
     /** a text message whose payload is `head` then `tail` (shared buffers, not copied per socket) */
     sendFrame: (head: Buffer, tail: Buffer) => {
       if (socket.readyState !== socket.OPEN) return;
-      pending.push(head, tail);
+      pending.items[pending.count++] = head;
+      pending.items[pending.count++] = tail;
       return added(head.length + tail.length);
     },
     /** the socket closed: nobody waits for writes that will not happen */
     release() {
-      flushes.delete(flush);
-      pending.length = pendingBytes = 0;
+      turn.delete();
+      pending.items.length = pending.count = pending.bytes = 0;
       const resume = waiters;
       waiters = [];
       for (const r of resume) r();
@@ -165,18 +169,22 @@ function batchedWriter(socket: WebSocket, raw: Socket, flushes: FlushQueue) {
 }
 
 /** Unmasked, final text frames (RFC 6455 5.2: a server's frames are never masked), one per
- *  message, in one buffer; `bytes` is the payloads' total. */
-function textFrames(pending: Pending, bytes: number): Buffer {
+ *  message, in one buffer; the slots are cleared as they are read (a result is not kept alive
+ *  by a socket that wrote it). */
+function textFrames(pending: Pending): Buffer {
+  const { items, count } = pending;
   // headers at most 10 bytes each: sized for the worst, the frames are a slice of it
-  const out = Buffer.allocUnsafe(bytes + 10 * pending.length);
+  const out = Buffer.allocUnsafe(pending.bytes + 10 * count);
   let at = 0;
-  for (let i = 0; i < pending.length; i++) {
-    const item = pending[i]!;
+  for (let i = 0; i < count; i++) {
+    const item = items[i]!;
+    items[i] = undefined;
     if (typeof item === "string") {
       at = writeHeader(out, at, Buffer.byteLength(item));
       at += out.write(item, at);
     } else {
-      const tail = pending[++i] as Buffer;
+      const tail = items[++i] as Buffer;
+      items[i] = undefined;
       at = writeHeader(out, at, item.length + tail.length);
       at += item.copy(out, at);
       at += tail.copy(out, at);

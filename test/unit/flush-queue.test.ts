@@ -12,9 +12,9 @@ const fail = (e: unknown) => {
 test("flushes run once each, in the order they were added, a slice per turn", async () => {
   const queue = new FlushQueue(fail, 3);
   const ran: number[] = [];
-  const flushes = Array.from({ length: 8 }, (_, i) => () => void ran.push(i));
-  for (const f of flushes) queue.add(f);
-  queue.add(flushes[0]!); // already waiting: still once, in its first place
+  const turns = Array.from({ length: 8 }, (_, i) => queue.turn(() => void ran.push(i)));
+  for (const t of turns) t.add();
+  turns[0]!.add(); // already waiting: still once, in its first place
   expect(ran).toEqual([]); // never in the caller's turn
 
   // a turn of the test's own after each of the queue's sees the slices land one at a time
@@ -37,7 +37,7 @@ test("I/O that arrives during a fan-out is handled between slices, not after the
     while (performance.now() < until);
     order.push("write");
   };
-  for (let i = 0; i < 100; i++) queue.add(() => write()); // one flush per socket
+  for (let i = 0; i < 100; i++) queue.turn(() => write()).add(); // one turn per socket
   // a timer that is due at once: the event loop's next timers phase comes between two slices
   setTimeout(() => order.push("timer"), 0);
   await vi.waitFor(() => expect(order.filter((o) => o === "write")).toHaveLength(100));
@@ -49,29 +49,49 @@ test("I/O that arrives during a fan-out is handled between slices, not after the
 test("a flush added while the queue runs gets its turn after the ones waiting; a deleted one never runs", async () => {
   const queue = new FlushQueue(fail, 2);
   const ran: string[] = [];
-  const late = () => void ran.push("late");
-  const gone = () => void ran.push("gone");
-  queue.add(() => {
+  const late = queue.turn(() => void ran.push("late"));
+  const gone = queue.turn(() => void ran.push("gone"));
+  const again = queue.turn(() => void ran.push("again"));
+  again.add();
+  queue.turn(() => {
     ran.push("a");
-    queue.add(late);
-  });
-  queue.add(() => void ran.push("b"));
-  queue.add(gone);
-  queue.add(() => void ran.push("c"));
-  queue.delete(gone);
-  await vi.waitFor(() => expect(ran).toHaveLength(4));
-  expect(ran).toEqual(["a", "b", "c", "late"]);
+    late.add();
+    again.add(); // its flush ran already in this pass: it is queued anew, behind the others
+  }).add();
+  queue.turn(() => void ran.push("b")).add();
+  gone.add();
+  queue.turn(() => void ran.push("c")).add();
+  gone.delete();
+  await vi.waitFor(() => expect(ran).toHaveLength(6));
+  expect(ran).toEqual(["again", "a", "b", "c", "late", "again"]);
+});
+
+test("the queue keeps working across many passes while sockets keep coming back (its slots reused)", async () => {
+  const queue = new FlushQueue(fail, 7);
+  const counts = new Array<number>(50).fill(0);
+  // each flush queues its socket again until it ran 20 times: the queue is never empty for long,
+  // so its array is compacted while in use
+  const turns: ReturnType<FlushQueue["turn"]>[] = counts.map((_, i) =>
+    queue.turn(() => {
+      if (++counts[i]! < 20) turns[i]!.add();
+    }),
+  );
+  for (const t of turns) t.add();
+  await vi.waitFor(() => expect(counts.every((n) => n === 20)).toBe(true));
+  expect(counts.reduce((a, b) => a + b)).toBe(1000);
 });
 
 test("a flush that throws is reported, and the others still run", async () => {
   const errors: unknown[] = [];
   const queue = new FlushQueue((e) => void errors.push(e), 2);
   const ran: number[] = [];
-  queue.add(() => void ran.push(1));
-  queue.add(() => {
-    throw new Error("broken");
-  });
-  for (let i = 2; i < 6; i++) queue.add(() => void ran.push(i));
+  queue.turn(() => void ran.push(1)).add();
+  queue
+    .turn(() => {
+      throw new Error("broken");
+    })
+    .add();
+  for (let i = 2; i < 6; i++) queue.turn(() => void ran.push(i)).add();
   await vi.waitFor(() => expect(ran).toEqual([1, 2, 3, 4, 5]));
   expect(errors).toEqual([new Error("broken")]);
 });
