@@ -11,11 +11,12 @@
 // would be counted as the server's latency.
 //
 // But here the clients share the server's two cores, and whatever they spend is taken from it:
-// so the default client (FANOUT_CLIENT=light) speaks graphql-transport-ws on plain `ws` sockets
-// and parses each distinct message once per process. graphql-ws's own client
-// (FANOUT_CLIENT=graphql-ws) cost 2.4-2.7 s of CPU per process during a run's load, its event
-// loop late by 70-290 ms at p99; this one 1.8-2.0 s, 18-50 ms (2026-12-04). The protocol and
-// the bytes the server sends are the same (the tests use graphql-ws's client).
+// so the default client (FANOUT_CLIENT=frames) speaks graphql-transport-ws on frame-reader.ts's
+// bare sockets and parses each distinct message once per process. During 10 s of load it cost
+// 3.5-3.8 s of CPU per process where the same protocol on `ws` sockets cost 4.4-4.5 s, and
+// graphql-ws's own client (FANOUT_CLIENT=graphql-ws) more again (2.4-2.7 s per process in 5 s,
+// its event loop late by 70-290 ms at p99; 2026-12-04). The bytes the server sends are the same
+// (the tests use graphql-ws's client).
 //
 // Besides event → client, it prints where the time goes: on the server, from the state change to
 // the event's publication on the bus, and how late the event loop runs; in the clients, how late
@@ -29,10 +30,17 @@ import { runInNewContext } from "node:vm";
 
 const SUBSCRIBERS = Number(process.env.FANOUT_SUBSCRIBERS ?? 1000);
 const RATE = Number(process.env.FANOUT_RATE ?? 100);
-const SECONDS = Number(process.env.FANOUT_SECONDS ?? 5);
+const SECONDS = Number(process.env.FANOUT_SECONDS ?? 10);
+/** Seconds of the same load before the measured ones, not measured. Without them the first
+ *  half second of a load is most of its tail: its events reached even their first client 50-60
+ *  ms late (the server's and the clients' hot code still interpreted, their heaps growing to the
+ *  load), and 4 % of a 5 s run's deliveries took over 50 ms, nearly all of them in that half
+ *  second (2026-12-04, a trace of every event's first and last delivery). A server that runs
+ *  for days is warm when the close comes; FANOUT_WARMUP_SECONDS=0 measures a cold one. */
+const WARMUP_SECONDS = Number(process.env.FANOUT_WARMUP_SECONDS ?? 2);
 const PROCESSES = Math.max(1, Number(process.env.FANOUT_CLIENT_PROCESSES ?? 2));
-/** "light" (the protocol on plain `ws` sockets) or "graphql-ws" (the library's client) */
-const CLIENT = process.env.FANOUT_CLIENT ?? "light";
+/** "frames" (the protocol on frame-reader.ts's sockets) or "graphql-ws" (the library's client) */
+const CLIENT = process.env.FANOUT_CLIENT ?? "frames";
 const BASE = process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const EVENTS_PER_RUN = 3; // PENDING, RUNNING, SUCCEEDED
 /** when the state change an event tells of was written: a PENDING manual run's scheduledAt, a
@@ -72,6 +80,7 @@ type Command = { t: "start"; url: string; token: string; count: number } | { t: 
 /** clients → parent */
 type Report =
   | { t: "connected" }
+  | { t: "measuring" }
   | { t: "progress"; withWarmup: number }
   | { t: "done"; received: number[]; latencies: number[]; cpuMs: number; userMs: number; setupMs: number; lateMs: number[] };
 
@@ -80,7 +89,6 @@ else await server();
 
 // ── the clients' process ─────────────────────────────────────────────────────────────────────
 async function clients() {
-  const { default: WebSocket } = await import("ws");
   const send = (r: Report) => process.send!(r);
   const commands: Command[] = [];
   let wake: (() => void) | null = null;
@@ -122,36 +130,46 @@ async function clients() {
   const isConnected = () => void (++connected === start.count && send({ t: "connected" }));
   if (CLIENT === "graphql-ws") {
     const { createClient } = await import("graphql-ws");
+    const { default: WebSocket } = await import("ws");
     for (let i = 0; i < start.count; i++) {
       const client = createClient({ url: start.url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, connectionParams: { authorization: `Bearer ${start.token}` }, on: { connected: isConnected } });
       all.push({ close: () => void client.dispose() });
       client.subscribe<{ executionEvents: Event }>({ query }, { next: (msg) => msg.data?.executionEvents && onEvent(i, msg.data.executionEvents), error: (e) => console.error("subscription error", e), complete: () => {} });
     }
   } else {
-    // the graphql-transport-ws protocol spoken directly on a `ws` socket: connection_init, one
-    // subscribe, then "next" messages. Every client of this process receives the same bytes for
-    // an event (its subscription id is "1" on every socket), so a message's text is parsed once
-    // per process, not once per client; anything but "next", "ping" and "pong" is reported.
-    const parsed = new Map<string, Event>();
+    // the graphql-transport-ws protocol on frame-reader.ts's sockets. Every client of this
+    // process receives the same bytes for an event (its subscription id is "1" on every socket):
+    // a message is looked up by its bytes (a hash to find it, then compared whole) and parsed
+    // only the first time; anything but "next", "ping" and "pong" is reported.
+    const { openFrameReader } = await import("./frame-reader.ts");
+    const seen = new Map<number, { bytes: Buffer; event: Event }[]>();
+    const hashOf = (b: Buffer, from: number, to: number) => {
+      let h = 0x811c9dc5;
+      for (let k = from; k < to; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
+      return h >>> 0;
+    };
     for (let i = 0; i < start.count; i++) {
-      const ws = new WebSocket(start.url, "graphql-transport-ws");
-      all.push({ close: () => ws.close() });
-      ws.on("open", () => ws.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${start.token}` } })));
-      ws.on("message", (data: Buffer) => {
-        const text = data.toString();
-        const known = parsed.get(text);
-        if (known) return onEvent(i, known);
-        const m = JSON.parse(text);
-        if (m.type === "next" && m.id === "1" && m.payload?.data?.executionEvents) {
-          parsed.set(text, m.payload.data.executionEvents);
-          onEvent(i, m.payload.data.executionEvents);
-        } else if (m.type === "connection_ack") {
-          ws.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query } }));
-          isConnected();
-        } else if (m.type === "ping") ws.send('{"type":"pong"}');
-        else if (m.type !== "pong") console.error("unexpected message", text);
+      const ws = openFrameReader(start.url, "graphql-transport-ws", {
+        open: () => ws.send(JSON.stringify({ type: "connection_init", payload: { authorization: `Bearer ${start.token}` } })),
+        text: (bytes, from, to) => {
+          const hash = hashOf(bytes, from, to);
+          const known = seen.get(hash)?.find((m) => bytes.compare(m.bytes, 0, m.bytes.length, from, to) === 0);
+          if (known) return onEvent(i, known.event);
+          const text = bytes.toString("utf8", from, to);
+          const m = JSON.parse(text);
+          if (m.type === "next" && m.id === "1" && m.payload?.data?.executionEvents) {
+            const event = m.payload.data.executionEvents as Event;
+            seen.set(hash, [...(seen.get(hash) ?? []), { bytes: Buffer.from(bytes.subarray(from, to)), event }]);
+            onEvent(i, event);
+          } else if (m.type === "connection_ack") {
+            ws.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query } }));
+            isConnected();
+          } else if (m.type === "ping") ws.send('{"type":"pong"}');
+          else if (m.type !== "pong") console.error("unexpected message", text);
+        },
+        error: (e) => console.error("socket error", e),
       });
-      ws.on("error", (e) => console.error("socket error", e));
+      all.push(ws);
     }
   }
   // until told to measure: say how many clients got a warm-up event (so all are subscribed)
@@ -165,6 +183,7 @@ async function clients() {
       measureFrom = c.fromId;
       cpuAtMeasure = process.cpuUsage();
       loopDelay.enable();
+      send({ t: "measuring" });
     } else if (c.t === "expect") {
       expected = new Set(c.ids);
       const want = expected.size * EVENTS_PER_RUN;
@@ -234,23 +253,37 @@ async function server() {
       warmups.push(app.services.executions.trigger(task.id, null, false, "bench-warmup").then((e) => e.id));
       return false;
     });
-    // events of the warm-up runs (ids up to lastWarmup) are not measured, whenever they arrive
-    const lastWarmup = Math.max(0, ...(await Promise.all(warmups)));
-    for (const c of children) c.send({ t: "measure", fromId: lastWarmup } satisfies Command);
     const setupMs = Date.now() - connectStart;
 
     // a full collection before each reading: growth is what stays, not garbage not yet collected
     v8.setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
     gc();
+    // the RSS is read before the full-rate warm-up: its growth counts
     const mem0 = process.memoryUsage();
     const rss0 = mem0.rss;
-    const cpu0 = process.cpuUsage();
     let peakRss = rss0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-    const runs = RATE * SECONDS;
-    const ids: number[] = [];
-    const triggered: Promise<unknown>[] = [];
+    /** RATE runs a second for `seconds`, each triggered on time; their ids, once all are in */
+    const load = async (seconds: number, source: string) => {
+      const t0 = Date.now();
+      const triggered: Promise<number>[] = [];
+      for (let i = 0; i < RATE * seconds; i++) {
+        const due = t0 + (i * 1000) / RATE;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+        triggered.push(app.services.executions.trigger(task.id, null, false, source).then((e) => e.id));
+      }
+      return { ids: await Promise.all(triggered), ms: Date.now() - t0 };
+    };
+    // then the same load, not measured, until the server's and the clients' hot code is compiled
+    // and their heaps have grown to it (see WARMUP_SECONDS)
+    const warm = await load(WARMUP_SECONDS, "bench-warmup");
+    // events of the warm-up runs (ids up to lastWarmup) are not measured, whenever they arrive
+    const lastWarmup = Math.max(0, ...(await Promise.all(warmups)), ...warm.ids);
+    for (const c of children) c.send({ t: "measure", fromId: lastWarmup } satisfies Command);
+    await waitFor("the clients to measure", () => children.every((c) => latest(c, "measuring")));
+
+    const cpu0 = process.cpuUsage();
     // where the time goes, on the server's side: from a state change to its publication on the
     // bus (the engine's statement, then the wait for the event loop), and how late the loop is
     const published: number[] = [];
@@ -259,14 +292,8 @@ async function server() {
     });
     const loopDelay = monitorEventLoopDelay({ resolution: LOOP_TIMER_MS });
     loopDelay.enable();
-    const t0 = Date.now();
-    for (let i = 0; i < runs; i++) {
-      const due = t0 + (i * 1000) / RATE;
-      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-      triggered.push(app.services.executions.trigger(task.id, null, false, "bench").then((e) => ids.push(e.id)));
-    }
-    await Promise.all(triggered);
-    const loadMs = Date.now() - t0;
+    const { ids, ms: loadMs } = await load(SECONDS, "bench");
+    const runs = ids.length;
     for (const c of children) c.send({ t: "expect", ids } satisfies Command);
     await waitFor("the clients' reports", () => children.every((c) => latest(c, "done")), 330_000);
     clearInterval(sampler);
@@ -293,12 +320,12 @@ async function server() {
     const settled = process.memoryUsage();
     const mb = (n: number) => (n / 2 ** 20).toFixed(0);
     console.log(`\nbench:fanout — ${new Date().toISOString()}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-    console.log(`${SUBSCRIBERS} subscribers (${CLIENT} client) in ${PROCESSES} client process(es), ${RATE} runs/s for ${SECONDS} s (${runs} runs triggered in ${(loadMs / 1000).toFixed(1)} s, ${expected} events each); set-up ${(setupMs / 1000).toFixed(1)} s`);
+    console.log(`${SUBSCRIBERS} subscribers (${CLIENT} client) in ${PROCESSES} client process(es), ${RATE} runs/s for ${SECONDS} s after ${WARMUP_SECONDS} s of the same not measured (${runs} runs triggered in ${(loadMs / 1000).toFixed(1)} s, ${expected} events each); set-up ${(setupMs / 1000).toFixed(1)} s`);
     console.log(`subscribers that got every event: ${complete}/${SUBSCRIBERS} (fewest: ${Math.min(...received)}, most: ${Math.max(...received)}); deliveries ${latency.count}/${expected * SUBSCRIBERS}`);
     console.log(`event → client: ${latency.text}`);
     console.log(`  of which on the server — state change → published: ${summary(published).text}; event loop late by ${late(LATE_PERCENTILES.map((p) => lateMs(loopDelay, p)))}`);
     console.log(`  and in the client processes — event loop late by ${clientSummary.map((d) => late(d.lateMs)).join("; ")}`);
-    console.log(`server RSS: ${mb(rss0)} MB → ${mb(rss1)} MB (+${mb(rss1 - rss0)} MB after a full GC; peak during the load +${mb(peakRss - rss0)} MB); JS heap ${mb(mem0.heapUsed)} → ${mb(mem1.heapUsed)} MB used, ${mb(mem0.heapTotal)} → ${mb(mem1.heapTotal)} MB committed, external ${mb(mem0.external)} → ${mb(mem1.external)} MB`);
+    console.log(`server RSS: ${mb(rss0)} MB → ${mb(rss1)} MB (+${mb(rss1 - rss0)} MB after a full GC; peak during the warm-up and the load +${mb(peakRss - rss0)} MB); JS heap ${mb(mem0.heapUsed)} → ${mb(mem1.heapUsed)} MB used, ${mb(mem0.heapTotal)} → ${mb(mem1.heapTotal)} MB committed, external ${mb(mem0.external)} → ${mb(mem1.external)} MB`);
     console.log(`server RSS ${SETTLE_MS / 1000} s later, idle with every client still connected: ${mb(settled.rss)} MB (${settled.rss >= rss0 ? "+" : "−"}${mb(Math.abs(settled.rss - rss0))} MB), JS heap ${mb(settled.heapUsed)} MB used, ${mb(settled.heapTotal)} MB committed`);
     console.log(`CPU from the load's start until the last delivery: server ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (user ${(cpu.user / 1000).toFixed(0)}); client process(es) ${clientSummary.map((d) => `${d.cpuMs.toFixed(0)} (user ${d.userMs.toFixed(0)})`).join(", ")} ms, and ${clientSummary.map((d) => d.setupMs.toFixed(0)).join(", ")} ms before, in their set-up`);
   } finally {
