@@ -13,7 +13,8 @@
 // But here the clients share the server's two cores, and whatever they spend is taken from it:
 // so the default client (FANOUT_CLIENT=frames) speaks graphql-transport-ws on frame-reader.ts's
 // bare sockets and parses each distinct message once per process. During 10 s of load it cost
-// 3.5-3.8 s of CPU per process where the same protocol on `ws` sockets cost 4.4-4.5 s, and
+// 3.4-4.1 s of CPU per process (in one pair of runs 3.6-3.8 s where the same protocol on `ws`
+// sockets cost 4.4-4.5 s), and
 // graphql-ws's own client (FANOUT_CLIENT=graphql-ws) more again (2.4-2.7 s per process in 5 s,
 // its event loop late by 70-290 ms at p99; 2026-12-04). The bytes the server sends are the same
 // (the tests use graphql-ws's client).
@@ -34,9 +35,9 @@ const SECONDS = Number(process.env.FANOUT_SECONDS ?? 10);
 /** Seconds of the same load before the measured ones, not measured. Without them the first
  *  half second of a load is most of its tail: its events reached even their first client 50-60
  *  ms late (the server's and the clients' hot code still interpreted, their heaps growing to the
- *  load), and 4 % of a 5 s run's deliveries took over 50 ms, nearly all of them in that half
- *  second (2026-12-04, a trace of every event's first and last delivery). A server that runs
- *  for days is warm when the close comes; FANOUT_WARMUP_SECONDS=0 measures a cold one. */
+ *  load), and of a 10 s run's 77,000 deliveries over 50 ms, 64,000 were in that half second
+ *  (2026-12-04, a trace of every event's first and last delivery). A server that runs for days
+ *  is warm when the close comes; FANOUT_WARMUP_SECONDS=0 measures a cold one. */
 const WARMUP_SECONDS = Number(process.env.FANOUT_WARMUP_SECONDS ?? 2);
 const PROCESSES = Math.max(1, Number(process.env.FANOUT_CLIENT_PROCESSES ?? 2));
 /** "frames" (the protocol on frame-reader.ts's sockets) or "graphql-ws" (the library's client) */

@@ -103,7 +103,7 @@ export function openFrameReader(url: string, protocol: string, on: FrameHandlers
       else if (op === OP_PING) frame(OP_PONG, bytes.subarray(from, to));
       else if (op === OP_CLOSE) return void socket.end();
     }
-    // what is left is the start of a frame: kept (copied, the chunk is not ours after this call)
+    // what is left is the start of a frame: kept, copied (a slice would keep the whole chunk)
     if (at < bytes.length) rest = Buffer.from(bytes.subarray(at));
   });
   return {

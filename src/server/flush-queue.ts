@@ -18,7 +18,7 @@
 // entries and emptied again on every pass; with ws-transport.ts's writer arrays, which were
 // likewise let go and grown anew on every pass, they kept the old generation growing under load.
 // A sampling heap profile of what only a full collection freed, during 20 s of bench:fanout's
-// load (2026-12-04): 405 MB before (the Set's tables 66 MB, the arrays 42 MB, and 180 MB of the
+// load (2026-12-05): 405 MB before (the Set's tables 66 MB, the arrays 42 MB, and 180 MB of the
 // writes' own buffers and requests, which stopped reaching the old generation with them), 49 MB
 // after; the server's RSS at its peak in 12 s of load +71 to +108 MB before, +47 to +50 after.
 

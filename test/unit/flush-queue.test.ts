@@ -78,7 +78,6 @@ test("the queue keeps working across many passes while sockets keep coming back 
   );
   for (const t of turns) t.add();
   await vi.waitFor(() => expect(counts.every((n) => n === 20)).toBe(true));
-  expect(counts.reduce((a, b) => a + b)).toBe(1000);
 });
 
 test("a flush that throws is reported, and the others still run", async () => {
